@@ -1,0 +1,63 @@
+// A frame in flight: its header bytes exactly as on the wire, and its payload as a
+// reference-counted slice of an application buffer. Copying a Packet (rings, mirrors,
+// captures, duplication faults) copies at most the headers, never payload bytes.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/units.h"
+
+namespace hostwire {
+
+struct PayloadSlice {
+  std::shared_ptr<const std::vector<uint8_t>> buffer;
+  uint32_t offset = 0;
+  uint32_t length = 0;
+
+  std::span<const uint8_t> bytes() const {
+    if (!buffer || length == 0) return {};
+    return std::span<const uint8_t>(buffer->data() + offset, length);
+  }
+  // A narrower view of the same buffer: no bytes are copied.
+  PayloadSlice sub(uint32_t off, uint32_t len) const { return PayloadSlice{buffer, offset + off, len}; }
+};
+
+struct Packet {
+  // Ethernet(+802.1Q) + IPv4 with options + TCP with options fit in 18 + 60 + 60 bytes.
+  static constexpr size_t kMaxHeaderBytes = 160;
+
+  uint8_t header[kMaxHeaderBytes]{};
+  uint16_t header_len = 0;
+  PayloadSlice payload;
+
+  uint64_t id = 0;         // unique per simulation, for tracing a frame across stages
+  uint32_t flow = 0;       // workload flow index
+  Time created{};          // when the source handed the frame to its MAC
+  bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
+
+  // Frame length from destination MAC to the end of the payload (no preamble, no FCS).
+  uint32_t frame_bytes() const { return header_len + payload.length; }
+
+  std::span<const uint8_t> header_bytes() const { return {header, header_len}; }
+  std::span<uint8_t> header_bytes_mut() { return {header, header_len}; }
+  bool set_header(std::span<const uint8_t> h) {
+    if (h.size() > kMaxHeaderBytes) return false;
+    std::memcpy(header, h.data(), h.size());
+    header_len = static_cast<uint16_t>(h.size());
+    return true;
+  }
+  // The whole frame as contiguous bytes (for captures and checksums), without FCS.
+  void copy_frame(std::vector<uint8_t>& out) const {
+    out.resize(frame_bytes());
+    std::memcpy(out.data(), header, header_len);
+    auto p = payload.bytes();
+    if (!p.empty()) std::memcpy(out.data() + header_len, p.data(), p.size());
+  }
+};
+
+}  // namespace hostwire
