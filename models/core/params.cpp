@@ -1,0 +1,189 @@
+#include "core/params.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+
+namespace hostwire {
+
+const char* type_unit(ParamType t) {
+  switch (t) {
+    case ParamType::Time: return unit_name(UnitKind::Time);
+    case ParamType::Rate: return unit_name(UnitKind::Rate);
+    case ParamType::Bytes: return unit_name(UnitKind::Bytes);
+    case ParamType::Frequency: return unit_name(UnitKind::Frequency);
+    default: return "";
+  }
+}
+
+const char* type_name(ParamType t) {
+  switch (t) {
+    case ParamType::Time: return "time";
+    case ParamType::Rate: return "rate";
+    case ParamType::Bytes: return "size";
+    case ParamType::Frequency: return "frequency";
+    case ParamType::Integer: return "integer";
+    case ParamType::Real: return "number";
+    case ParamType::Boolean: return "boolean";
+    case ParamType::Text: return "text";
+    case ParamType::Choice: return "choice";
+  }
+  return "";
+}
+
+namespace {
+
+std::optional<UnitKind> unit_kind(ParamType t) {
+  switch (t) {
+    case ParamType::Time: return UnitKind::Time;
+    case ParamType::Rate: return UnitKind::Rate;
+    case ParamType::Bytes: return UnitKind::Bytes;
+    case ParamType::Frequency: return UnitKind::Frequency;
+    default: return std::nullopt;
+  }
+}
+
+std::string describe_bound(const ParamSpec& spec, double v) {
+  if (auto k = unit_kind(spec.type)) return format_quantity(*k, static_cast<int64_t>(v));
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+// Checks `v` against the spec's limits; empty string when it is inside them.
+std::string check_limits(const ParamSpec& spec, double v) {
+  const Limits& l = spec.limits;
+  if (l.min) {
+    bool below = l.min_exclusive ? v <= *l.min : v < *l.min;
+    if (below) {
+      if (*l.min == 0) return l.min_exclusive ? "must be greater than zero" : "must not be negative";
+      return std::string("must be at least ") + describe_bound(spec, *l.min);
+    }
+  }
+  if (l.max && v > *l.max) return std::string("must be at most ") + describe_bound(spec, *l.max);
+  return {};
+}
+
+}  // namespace
+
+std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& text, std::string& problem) {
+  ParamValue out;
+  if (auto kind = unit_kind(spec.type)) {
+    auto q = parse_quantity(*kind, text);
+    if (!q.value) {
+      problem = q.error;
+      return std::nullopt;
+    }
+    out.integer = *q.value;
+    out.text = format_quantity(*kind, out.integer);
+    problem = check_limits(spec, static_cast<double>(out.integer));
+    if (!problem.empty()) problem = "'" + text + "' " + problem;
+    return problem.empty() ? std::optional(out) : std::nullopt;
+  }
+  switch (spec.type) {
+    case ParamType::Integer: {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec == std::errc::result_out_of_range) {
+        problem = "'" + text + "' is out of range";
+        return std::nullopt;
+      }
+      if (ec != std::errc() || ptr != text.data() + text.size()) {
+        problem = "'" + text + "' is not a whole number";
+        return std::nullopt;
+      }
+      out.integer = v;
+      out.text = std::to_string(v);
+      problem = check_limits(spec, static_cast<double>(v));
+      break;
+    }
+    case ParamType::Real: {
+      double v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(v)) {
+        problem = "'" + text + "' is not a finite number";
+        return std::nullopt;
+      }
+      out.real = v;
+      std::ostringstream o;
+      o.precision(17);
+      o << v;
+      out.text = o.str();
+      problem = check_limits(spec, v);
+      break;
+    }
+    case ParamType::Boolean:
+      if (text == "true" || text == "on" || text == "yes") {
+        out.integer = 1, out.text = "true";
+      } else if (text == "false" || text == "off" || text == "no") {
+        out.integer = 0, out.text = "false";
+      } else {
+        problem = "'" + text + "' is not a boolean (true or false)";
+        return std::nullopt;
+      }
+      break;
+    case ParamType::Choice:
+      if (std::find(spec.choices.begin(), spec.choices.end(), text) == spec.choices.end()) {
+        std::string list;
+        for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
+        problem = "'" + text + "' is not one of: " + list;
+        if (auto n = nearest(text, spec.choices)) problem += " (did you mean '" + *n + "'?)";
+        return std::nullopt;
+      }
+      out.text = text;
+      break;
+    default:
+      out.text = text;
+      break;
+  }
+  if (!problem.empty()) {
+    problem = "'" + text + "' " + problem;
+    return std::nullopt;
+  }
+  return out;
+}
+
+void SchemaCollector::operator()(double& f, const char* name, const char* meaning, Limits l) {
+  std::ostringstream o;
+  o.precision(17);
+  o << f;
+  add(ParamType::Real, name, o.str(), meaning, l);
+}
+
+void SchemaCollector::choice(std::string& f, const char* name, const char* meaning, std::vector<std::string> choices) {
+  add(ParamType::Choice, name, f, meaning, {}, std::move(choices));
+}
+
+void SchemaCollector::add(ParamType t, const char* name, std::string def, const char* meaning, Limits l,
+                          std::vector<std::string> choices) {
+  out_.push_back(ParamSpec{prefix_ + name, t, std::move(def), meaning, l, std::move(choices)});
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::optional<std::string> nearest(const std::string& key, const std::vector<std::string>& candidates) {
+  // Typos worth suggesting: at most a third of the key changed (and at least one edit allowed).
+  if (key.size() > 256) return std::nullopt;  // a megabyte-long key is no typo
+  size_t best = SIZE_MAX;
+  std::optional<std::string> out;
+  for (const auto& c : candidates) {
+    if (c.size() > 256) continue;
+    size_t d = edit_distance(key, c);
+    if (d < best) best = d, out = c;
+  }
+  if (!out || best > std::max<size_t>(2, key.size() / 3)) return std::nullopt;
+  return out;
+}
+
+}  // namespace hostwire

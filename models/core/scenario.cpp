@@ -1,0 +1,421 @@
+#include "core/scenario.h"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace hostwire {
+
+std::string InputError::str() const {
+  std::string s = location + ": ";
+  if (!key.empty()) s += key + ": ";
+  return s + problem;
+}
+
+namespace {
+// Keys every scenario has, whatever its platform.
+struct GlobalParams {
+  Time duration = Time::from_ms(10);
+  int64_t seed = 1;
+  std::string outputs_dir;
+  Time timeseries_interval = Time::from_us(100);
+  std::string pcap;
+  std::string log;
+  template <class V>
+  void visit(V& v) {
+    v(duration, "duration", "simulated time to run", Limits::positive());
+    v(seed, "seed", "scenario seed; every component's random stream derives from it", Limits::range(0, 9.0e18));
+    v(outputs_dir, "outputs.dir", "folder for report.json and the other outputs (default: out/<scenario name>)");
+    v(timeseries_interval, "outputs.timeseries_interval", "simulated interval between time-series samples",
+      Limits::positive());
+    v(pcap, "outputs.pcap", "tap points to capture as pcap, comma-separated or a YAML list (e.g. link0.a_to_b)");
+    v(log, "outputs.log", "log levels per component, comma-separated (e.g. link0=debug,*=warn)");
+  }
+};
+}  // namespace
+
+void global_params(std::vector<ParamSpec>& out) { collect_schema<GlobalParams>(out, ""); }
+
+namespace {
+
+constexpr size_t kMaxNodes = 100'000;  // aliases can make a small file expand exponentially
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxKeyLength = 1024;
+
+class Loader {
+ public:
+  Loader(std::string name, const Catalog& catalog) : name_(std::move(name)), catalog_(catalog) {}
+
+  LoadResult load(const std::string& text, const LoadOptions& opts) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      error(e.mark, "", e.msg);
+      return finish();
+    } catch (const std::exception& e) {
+      error(YAML::Mark::null_mark(), "", e.what());
+      return finish();
+    }
+    if (!root.IsMap()) {
+      error(root.Mark(), "", root.IsNull() ? "the scenario is empty; it needs at least 'platform'"
+                                           : "a scenario is a mapping of keys (platform, duration, ...)");
+      return finish();
+    }
+    Scenario& s = scenario_;
+    s.file = name_;
+    global_params(s.schema);
+
+    // Top-level keys first, so that platform and workloads are known before parameters.
+    static const std::vector<std::string> kTop = {"platform", "description", "duration", "seed", "parameters",
+                                                  "workloads", "outputs", "sweep"};
+    std::map<std::string, YAML::Node> top;
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      if (!budget(it->first)) return finish();
+      std::string key;
+      if (!scalar_key(it->first, key)) continue;
+      if (std::find(kTop.begin(), kTop.end(), key) == kTop.end()) {
+        unknown_key(it->first.Mark(), key, kTop);
+        continue;
+      }
+      if (top.count(key)) {
+        error(it->first.Mark(), key, "duplicate key (first given on line " + std::to_string(top[key].Mark().line + 1) + ")");
+        continue;
+      }
+      top[key] = it->second;
+    }
+
+    if (!top.count("platform")) {
+      error(root.Mark(), "platform", "missing; choose one of: " + join(catalog_.platforms()));
+      return finish();
+    }
+    std::string platform;
+    if (!scalar(top["platform"], "platform", platform)) return finish();
+    auto plats = catalog_.platforms();
+    if (std::find(plats.begin(), plats.end(), platform) == plats.end()) {
+      std::string msg = "unknown platform '" + platform + "'; choose one of: " + join(plats);
+      if (auto n = nearest(platform, plats)) msg += " (did you mean '" + *n + "'?)";
+      error(top["platform"].Mark(), "platform", msg);
+      return finish();
+    }
+    s.platform = platform;
+    catalog_.platform_params(platform, s.schema);
+    if (top.count("description")) scalar(top["description"], "description", s.description);
+
+    if (top.count("workloads")) load_workloads(top["workloads"]);
+    index_schema();
+
+    for (const char* k : {"duration", "seed"})
+      if (top.count(k)) set_from_node(k, top[k]);
+    if (top.count("parameters")) flatten(top["parameters"], "", 0, /*under=*/"parameters");
+    if (top.count("outputs")) flatten(top["outputs"], "outputs.", 0, "outputs");
+    if (top.count("sweep")) load_sweep(top["sweep"]);
+
+    for (const auto& o : opts.overrides) apply_override(o);
+    if (opts.seed) {
+      std::string problem;
+      auto v = parse_param(*spec_by_key_.at("seed"), std::to_string(*opts.seed), problem);
+      if (v) v->origin = "--seed", s.values["seed"] = *v;
+      else errors_.push_back({"--seed", "seed", problem});
+    }
+
+    // Defaults for every key not set.
+    for (const auto& spec : s.schema) {
+      if (s.values.count(spec.key)) continue;
+      std::string problem;
+      auto v = parse_param(spec, spec.default_text, problem);
+      if (!v) {  // defaults are ours; a bad one is a bug, but still reported, not crashed on
+        errors_.push_back({"default", spec.key, problem});
+        continue;
+      }
+      v->origin = "default";
+      s.values[spec.key] = *v;
+    }
+    if (errors_.empty()) catalog_.cross_check(s, errors_);
+    return finish();
+  }
+
+ private:
+  LoadResult finish() {
+    LoadResult r;
+    if (errors_.empty()) r.scenario = std::move(scenario_);
+    r.errors = std::move(errors_);
+    return r;
+  }
+
+  std::string where(const YAML::Mark& m) const {
+    if (m.is_null()) return name_;
+    return name_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+  void error(const YAML::Mark& m, const std::string& key, const std::string& problem) {
+    errors_.push_back({where(m), key, problem});
+  }
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+  void unknown_key(const YAML::Mark& m, const std::string& key, const std::vector<std::string>& valid) {
+    std::string msg = "unknown key";
+    if (auto n = nearest(key, valid)) msg += " (did you mean '" + *n + "'?)";
+    error(m, key.size() > 80 ? key.substr(0, 80) + "..." : key, msg);
+  }
+  bool budget(const YAML::Node& n) {
+    if (++nodes_ <= kMaxNodes) return true;
+    if (nodes_ == kMaxNodes + 1) error(n.Mark(), "", "scenario too large: more than 100000 nodes (alias expansion?)");
+    return false;
+  }
+  bool scalar_key(const YAML::Node& n, std::string& out) {
+    if (!n.IsScalar()) {
+      error(n.Mark(), "", "keys must be plain names");
+      return false;
+    }
+    out = n.Scalar();
+    if (out.size() > kMaxKeyLength) {
+      error(n.Mark(), out.substr(0, 40) + "...", "key longer than 1024 characters");
+      return false;
+    }
+    return true;
+  }
+  bool scalar(const YAML::Node& n, const std::string& key, std::string& out) {
+    if (!n.IsScalar()) {
+      error(n.Mark(), key, n.IsNull() ? "needs a value" : "expected a single value, not a list or mapping");
+      return false;
+    }
+    out = n.Scalar();
+    return true;
+  }
+
+  void index_schema() {
+    spec_by_key_.clear();
+    keys_.clear();
+    for (const auto& spec : scenario_.schema) {
+      spec_by_key_[spec.key] = &spec;
+      keys_.push_back(spec.key);
+    }
+  }
+
+  // Sets `key` from a YAML value node; the key must be in the schema.
+  void set_from_node(const std::string& key, const YAML::Node& n, const YAML::Mark* key_mark = nullptr) {
+    auto it = spec_by_key_.find(key);
+    const YAML::Mark mark = key_mark ? *key_mark : n.Mark();
+    if (it == spec_by_key_.end()) {
+      unknown_key(mark, key, keys_);
+      return;
+    }
+    std::string text;
+    if (it->second->type == ParamType::Text && n.IsSequence()) {  // lists of names, e.g. outputs.pcap
+      for (const auto& e : n) {
+        if (!budget(e)) return;
+        std::string item;
+        if (!scalar(e, key, item)) return;
+        text += (text.empty() ? "" : ",") + item;
+      }
+    } else if (!scalar(n, key, text)) {
+      return;
+    }
+    if (set_count_[key]++) {
+      error(mark, key, "set twice in the file");
+      return;
+    }
+    std::string problem;
+    auto v = parse_param(*it->second, text, problem);
+    if (!v) {
+      error(n.Mark(), key, problem);
+      return;
+    }
+    v->origin = where(n.Mark());
+    scenario_.values[key] = *v;
+  }
+
+  // Nested mappings become dotted keys: parameters: {link0: {rate: 10Gbps}} sets link0.rate.
+  void flatten(const YAML::Node& n, const std::string& prefix, int depth, const std::string& under) {
+    if (!budget(n)) return;
+    if (depth > kMaxDepth) {
+      error(n.Mark(), prefix, "nested too deeply");
+      return;
+    }
+    if (!n.IsMap()) {
+      error(n.Mark(), under, "expected a mapping of keys");
+      return;
+    }
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!budget(it->first)) return;
+      std::string k;
+      if (!scalar_key(it->first, k)) continue;
+      std::string key = prefix + k;
+      if (!seen.insert(k).second) {
+        error(it->first.Mark(), key, "duplicate key");
+        continue;
+      }
+      const YAML::Node& v = it->second;
+      YAML::Mark km = it->first.Mark();
+      if (v.IsMap() && !spec_by_key_.count(key)) flatten(v, key + ".", depth + 1, key);
+      else set_from_node(key, v, &km);
+    }
+  }
+
+  void load_workloads(const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      error(n.Mark(), "workloads", "expected a list of workloads (- name: ..., type: ...)");
+      return;
+    }
+    auto types = catalog_.workload_types(scenario_.platform);
+    for (const auto& w : n) {
+      if (!budget(w)) return;
+      if (!w.IsMap()) {
+        error(w.Mark(), "workloads", "each workload is a mapping with name and type");
+        continue;
+      }
+      Workload wl;
+      if (!w["name"]) {
+        error(w.Mark(), "workloads", "a workload needs a name");
+        continue;
+      }
+      if (!w["type"]) {
+        error(w.Mark(), "workloads", "a workload needs a type; one of: " + join(types));
+        continue;
+      }
+      if (!scalar(w["name"], "workloads.name", wl.name) || !scalar(w["type"], "workloads.type", wl.type)) continue;
+      if (wl.name.empty() || wl.name.find_first_of(".= ,") != std::string::npos) {
+        error(w["name"].Mark(), "workloads.name", "'" + wl.name + "' must be a name without dots, spaces, commas or '='");
+        continue;
+      }
+      for (const auto& other : scenario_.workloads)
+        if (other.name == wl.name) error(w["name"].Mark(), "workloads.name", "duplicate workload name '" + wl.name + "'");
+      if (std::find(types.begin(), types.end(), wl.type) == types.end()) {
+        std::string msg = "unknown workload type '" + wl.type + "'; one of: " + join(types);
+        if (auto near = nearest(wl.type, types)) msg += " (did you mean '" + *near + "'?)";
+        error(w["type"].Mark(), wl.prefix() + "type", msg);
+        continue;
+      }
+      scenario_.workloads.push_back(wl);
+      catalog_.workload_params(scenario_.platform, wl.type, wl.prefix(), scenario_.schema);
+      pending_workloads_.push_back(w);
+    }
+    index_schema();
+    for (size_t i = 0; i < pending_workloads_.size(); ++i) {
+      const auto& w = pending_workloads_[i];
+      std::set<std::string> seen;
+      for (auto it = w.begin(); it != w.end(); ++it) {
+        std::string k;
+        if (!scalar_key(it->first, k) || k == "name" || k == "type") continue;
+        if (!seen.insert(k).second) {
+          error(it->first.Mark(), scenario_.workloads[i].prefix() + k, "duplicate key");
+          continue;
+        }
+        YAML::Mark km = it->first.Mark();
+        set_from_node(scenario_.workloads[i].prefix() + k, it->second, &km);
+      }
+    }
+  }
+
+  void load_sweep(const YAML::Node& n) {
+    if (!n.IsMap()) {
+      error(n.Mark(), "sweep", "expected a mapping of key: [values]");
+      return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!budget(it->first)) return;
+      std::string key;
+      if (!scalar_key(it->first, key)) continue;
+      auto spec = spec_by_key_.find(key);
+      if (spec == spec_by_key_.end()) {
+        unknown_key(it->first.Mark(), key, keys_);
+        continue;
+      }
+      for (const auto& axis : scenario_.sweep)
+        if (axis.key == key) error(it->first.Mark(), key, "duplicate sweep axis");
+      const YAML::Node& vals = it->second;
+      if (!vals.IsSequence() || vals.size() == 0) {
+        error(vals.Mark(), key, "a sweep axis is a non-empty list of values");
+        continue;
+      }
+      SweepAxis axis{key, {}};
+      for (const auto& v : vals) {
+        if (!budget(v)) return;
+        std::string text, problem;
+        if (!scalar(v, key, text)) continue;
+        auto pv = parse_param(*spec->second, text, problem);
+        if (!pv) error(v.Mark(), key, problem);
+        else axis.values.push_back(pv->text);
+      }
+      scenario_.sweep.push_back(std::move(axis));
+    }
+  }
+
+  void apply_override(const std::string& o) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      errors_.push_back({"--set", o, "expected key=value"});
+      return;
+    }
+    std::string key = o.substr(0, eq), text = o.substr(eq + 1);
+    auto it = spec_by_key_.find(key);
+    if (it == spec_by_key_.end()) {
+      std::string msg = "unknown key";
+      if (auto n = nearest(key, keys_)) msg += " (did you mean '" + *n + "'?)";
+      errors_.push_back({"--set", key, msg});
+      return;
+    }
+    std::string problem;
+    auto v = parse_param(*it->second, text, problem);
+    if (!v) {
+      errors_.push_back({"--set", key, problem});
+      return;
+    }
+    v->origin = "--set";
+    scenario_.values[key] = *v;
+  }
+
+  std::string name_;
+  const Catalog& catalog_;
+  Scenario scenario_;
+  std::vector<InputError> errors_;
+  std::map<std::string, const ParamSpec*> spec_by_key_;
+  std::vector<std::string> keys_;
+  std::map<std::string, int> set_count_;
+  std::vector<YAML::Node> pending_workloads_;
+  size_t nodes_ = 0;
+};
+
+}  // namespace
+
+nlohmann::ordered_json Scenario::to_json() const {
+  nlohmann::ordered_json j;
+  j["file"] = file;
+  if (!description.empty()) j["description"] = description;
+  j["platform"] = platform;
+  j["seed"] = seed();
+  j["duration"] = values.at("duration").text;
+  auto& w = j["workloads"] = nlohmann::ordered_json::array();
+  for (const auto& wl : workloads) w.push_back({{"name", wl.name}, {"type", wl.type}});
+  auto& p = j["parameters"] = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : values) p[k] = v.text;  // std::map: sorted, so deterministic
+  auto& sw = j["sweep"] = nlohmann::ordered_json::object();
+  for (const auto& axis : sweep) sw[axis.key] = axis.values;
+  return j;
+}
+
+LoadResult load_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
+                              const LoadOptions& opts) {
+  return Loader(name, catalog).load(text, opts);
+}
+
+LoadResult load_scenario_file(const std::string& path, const Catalog& catalog, const LoadOptions& opts) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back({path, "", "cannot open the scenario file"});
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_scenario_text(ss.str(), path, catalog, opts);
+}
+
+}  // namespace hostwire

@@ -1,0 +1,103 @@
+#include "wire/link.h"
+
+#include "wire/ethernet_timing.h"
+
+namespace hostwire::wire {
+
+LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params,
+                         const std::string& stat_name)
+    : sc_module(name),
+      in("in"),
+      out("out"),
+      ctx_(ctx),
+      params_(params),
+      log_(stat_name),
+      frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames the sender put on the wire")),
+      bytes_in_(ctx.stats().counter(stat_name + ".bytes_in", "B", "frame bytes put on the wire (no preamble, FCS, IFG)")),
+      wire_bytes_(ctx.stats().counter(stat_name + ".wire_bytes", "B", "bytes of line time used, with preamble, FCS, padding, IFG")),
+      frames_delivered_(ctx.stats().counter(stat_name + ".frames_delivered", "frames", "frames whose last bit reached the far end")),
+      bytes_delivered_(ctx.stats().counter(stat_name + ".bytes_delivered", "B", "frame bytes delivered to the far end")),
+      busy_ps_(ctx.stats().counter(stat_name + ".busy_time", "ps", "time the line was occupied")) {
+  in.register_nb_transport_fw(this, &LinkChannel::nb_transport_fw);
+  SC_HAS_PROCESS(LinkChannel);
+  SC_METHOD(deliver_due);
+  sensitive << arrival_event_;
+  dont_initialize();
+
+  auto& st = ctx.stats();
+  const Counter& busy = busy_ps_;
+  st.formula(stat_name + ".utilisation", "1", "fraction of simulated time the line was busy",
+             [&busy] { return static_cast<double>(busy.value()) / static_cast<double>(hostwire::now().ps); });
+  const Counter& delivered = bytes_delivered_;
+  st.formula(stat_name + ".throughput", "bit/s", "frame bits delivered per second of simulated time",
+             [&delivered] { return static_cast<double>(delivered.value()) * 8 / hostwire::now().seconds(); });
+  // Bits delivered during each sampling interval, as a rate.
+  st.series(stat_name + ".throughput", "bit/s", [&delivered, last = uint64_t{0}, last_t = int64_t{0}]() mutable {
+    int64_t t = hostwire::now().ps;
+    double r = t > last_t ? static_cast<double>(delivered.value() - last) * 8e12 / static_cast<double>(t - last_t) : 0;
+    last = delivered.value(), last_t = t;
+    return r;
+  });
+  ctx.add_invariant([this, stat_name] {
+    uint64_t in = frames_in_.value(), out = frames_delivered_.value(), inside = in_flight();
+    if (in == out + inside) return std::string();
+    return fmt::format("{}: frames in {} != delivered {} + in flight {}", stat_name, in, out, inside);
+  });
+}
+
+tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase,
+                                                sc_core::sc_time& delay) {
+  if (phase != tlm::BEGIN_REQ) SC_REPORT_FATAL(name(), "link channel accepts only BEGIN_REQ");
+  Time start = hostwire::now() + Time{static_cast<int64_t>(delay.value())};
+  if (start < next_free_)
+    SC_REPORT_FATAL(name(), fmt::format("frame offered at {} while the line is busy until {}", to_string(start),
+                                        to_string(next_free_)).c_str());
+  const Packet& p = packet_of(gp);
+  const int64_t frame = p.frame_bytes();
+  // The frame's last bit leaves after preamble + frame; the line stays reserved for the IFG.
+  const Time last_bit = start + params_.rate.time_for_bits((kPreambleSfdBytes + frame_with_fcs(frame)) * 8);
+  const Time line_free = start + params_.rate.time_for_bits(wire_bits(frame));
+  next_free_ = line_free;
+
+  frames_in_.add();
+  bytes_in_.add(static_cast<uint64_t>(frame));
+  wire_bytes_.add(static_cast<uint64_t>(wire_bytes(frame)));
+  busy_ps_.add(static_cast<uint64_t>((line_free - start).ps));
+  if (on_transmit) on_transmit(p, start);
+  HW_LOG(log_, trace, "frame {} ({} B) on the wire {}..{}", p.id, frame, to_string(start), to_string(last_bit));
+
+  const Time arrive = last_bit + params_.propagation;
+  bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
+  arrivals_.push({arrive.ps, seq_++, &gp});  // the sender's reference passes to the channel
+  if (earliest) {
+    arrival_event_.cancel();
+    arrival_event_.notify(to_sc(arrive - hostwire::now()));
+  }
+  phase = tlm::END_REQ;
+  delay += to_sc(line_free - start);
+  return tlm::TLM_UPDATED;
+}
+
+void LinkChannel::deliver_due() {
+  ctx_.activation();
+  const int64_t t = hostwire::now().ps;
+  while (!arrivals_.empty() && arrivals_.top().at_ps <= t) {
+    tlm::tlm_generic_payload* gp = arrivals_.top().gp;
+    arrivals_.pop();
+    frames_delivered_.add();
+    bytes_delivered_.add(packet_of(*gp).frame_bytes());
+    tlm::tlm_phase phase = tlm::BEGIN_REQ;
+    sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
+    auto status = out->nb_transport_fw(*gp, phase, zero);
+    if (status != tlm::TLM_COMPLETED) SC_REPORT_FATAL(name(), "the receiving MAC must complete a frame at once");
+    gp->release();
+  }
+  if (!arrivals_.empty()) arrival_event_.notify(to_sc(Time{arrivals_.top().at_ps - t}));
+}
+
+Link::Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params)
+    : sc_module(name),
+      a_to_b("a_to_b", ctx, params, std::string(name) + ".a_to_b"),
+      b_to_a("b_to_a", ctx, params, std::string(name) + ".b_to_a") {}
+
+}  // namespace hostwire::wire

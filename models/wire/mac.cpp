@@ -1,0 +1,91 @@
+#include "wire/mac.h"
+
+namespace hostwire::wire {
+
+Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params, const std::string& stat_name,
+         int64_t max_frame_bytes)
+    : sc_module(name),
+      tx("tx"),
+      rx("rx"),
+      ctx_(ctx),
+      params_(params),
+      log_(stat_name),
+      max_frame_bytes_(max_frame_bytes),
+      tx_frames_(ctx.stats().counter(stat_name + ".tx_frames", "frames", "frames handed to the wire")),
+      tx_bytes_(ctx.stats().counter(stat_name + ".tx_bytes", "B", "frame bytes handed to the wire")),
+      tx_queue_drops_(ctx.stats().counter(stat_name + ".tx_queue_drops", "frames", "frames dropped: transmit queue full")),
+      rx_frames_(ctx.stats().counter(stat_name + ".rx_frames", "frames", "good frames received")),
+      rx_bytes_(ctx.stats().counter(stat_name + ".rx_bytes", "B", "bytes of good frames received")),
+      rx_fcs_errors_(ctx.stats().counter(stat_name + ".rx_fcs_errors", "frames", "frames dropped: FCS check failed")),
+      rx_oversize_(ctx.stats().counter(stat_name + ".rx_oversize", "frames", "frames dropped: longer than the MTU allows")),
+      offered_frames_(ctx.stats().counter(stat_name + ".tx_offered", "frames", "frames offered to the transmit queue")) {
+  rx.register_nb_transport_fw(this, &Mac::rx_frame);
+  SC_HAS_PROCESS(Mac);
+  SC_METHOD(wire_free);
+  sensitive << wire_free_event_;
+  dont_initialize();
+  ctx.add_invariant([this, stat_name] {
+    uint64_t offered = offered_frames_.value(), sent = tx_frames_.value(), drops = tx_queue_drops_.value();
+    if (offered == sent + drops + queue_.size()) return std::string();
+    return fmt::format("{}: offered {} != sent {} + queued {} + dropped {}", stat_name, offered, sent, queue_.size(),
+                       drops);
+  });
+}
+
+bool Mac::send(Frame* frame) {
+  offered_frames_.add();
+  const int64_t bytes = frame->packet.frame_bytes();
+  if (queued_bytes_ + bytes > params_.tx_queue.n) {
+    tx_queue_drops_.add();
+    HW_LOG(log_, debug, "frame {} dropped: transmit queue full ({} B queued)", frame->packet.id, queued_bytes_);
+    frame->gp.release();
+    return false;
+  }
+  queue_.push_back(frame);
+  queued_bytes_ += bytes;
+  if (!tx_busy_) start_next();
+  return true;
+}
+
+void Mac::start_next() {
+  Frame* f = queue_.front();
+  queue_.pop_front();
+  queued_bytes_ -= f->packet.frame_bytes();
+  tx_frames_.add();
+  tx_bytes_.add(f->packet.frame_bytes());
+  tlm::tlm_phase phase = tlm::BEGIN_REQ;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  auto status = tx->nb_transport_fw(f->gp, phase, delay);
+  if (status != tlm::TLM_UPDATED || phase != tlm::END_REQ) SC_REPORT_FATAL(name(), "the wire must answer END_REQ");
+  tx_busy_ = true;
+  wire_free_event_.notify(delay);
+}
+
+void Mac::wire_free() {
+  ctx_.activation();
+  tx_busy_ = false;
+  if (!queue_.empty()) {
+    start_next();
+    return;
+  }
+  for (auto& f : on_tx_idle) f();
+}
+
+tlm::tlm_sync_enum Mac::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time&) {
+  Packet& p = packet_of(gp);
+  phase = tlm::END_RESP;
+  if (p.fcs_bad) {
+    rx_fcs_errors_.add();
+    HW_LOG(log_, debug, "frame {} dropped: bad FCS", p.id);
+  } else if (p.frame_bytes() > max_frame_bytes_) {
+    rx_oversize_.add();
+    HW_LOG(log_, debug, "frame {} dropped: {} B exceeds {} B", p.id, p.frame_bytes(), max_frame_bytes_);
+  } else {
+    rx_frames_.add();
+    rx_bytes_.add(p.frame_bytes());
+    if (on_receive) on_receive(p);
+  }
+  return tlm::TLM_COMPLETED;
+}
+
+}  // namespace hostwire::wire

@@ -1,0 +1,265 @@
+#include "tools/hostwire/commands.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <systemc>
+
+#include "core/log.h"
+#include "core/scenario.h"
+#include "core/sim.h"
+#include "platforms/catalog.h"
+
+namespace hostwire::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+constexpr const char* kUsage = R"(hostwire: cycle-approximate simulator of hosts, NICs and the wire
+
+usage:
+  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]...
+  hostwire check SCENARIO [--set key=value]... [--seed N]
+  hostwire params [PREFIX] [--platform NAME]
+  hostwire --help | --version
+
+exit status: 0 ok, 2 bad input (scenario file or flags), 1 simulation failure
+)";
+
+void print_errors(const std::vector<InputError>& errors) {
+  for (const auto& e : errors) std::cerr << e.str() << '\n';
+  std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << "; nothing simulated\n";
+}
+
+std::string default_out_dir(const std::string& scenario_path) {
+  return (fs::path("out") / fs::path(scenario_path).stem()).string();
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+LoadResult load(const std::string& path, const po::variables_map& vm, const Catalog& catalog) {
+  LoadOptions opts;
+  if (vm.count("set")) opts.overrides = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) opts.seed = vm["seed"].as<uint64_t>();
+  return load_scenario_file(path, catalog, opts);
+}
+
+int cmd_check(const std::string& path, const po::variables_map& vm) {
+  HostwireCatalog catalog;
+  auto r = load(path, vm, catalog);
+  if (!r.scenario) {
+    print_errors(r.errors);
+    return kExitBadInput;
+  }
+  const Scenario& s = *r.scenario;
+  std::cout << path << ": ok (platform " << s.platform << ", " << s.workloads.size() << " workloads, duration "
+            << s.at("duration").text << ", seed " << s.seed();
+  if (!s.sweep.empty()) {
+    size_t points = 1;
+    for (const auto& a : s.sweep) points *= a.values.size();
+    std::cout << ", sweep of " << points << " points";
+  }
+  std::cout << ")\n";
+  return kExitOk;
+}
+
+int cmd_params(const std::string& prefix, const po::variables_map& vm) {
+  HostwireCatalog catalog;
+  std::vector<std::string> plats = catalog.platforms();
+  if (vm.count("platform")) {
+    std::string p = vm["platform"].as<std::string>();
+    if (std::find(plats.begin(), plats.end(), p) == plats.end()) {
+      std::cerr << "--platform: unknown platform '" << p << "'\n";
+      return kExitBadInput;
+    }
+    plats = {p};
+  }
+  auto print = [&](const std::vector<ParamSpec>& specs) {
+    for (const auto& s : specs) {
+      if (s.key.rfind(prefix, 0) != 0) continue;
+      std::string type = type_name(s.type);
+      if (*type_unit(s.type)) type += std::string(" [") + type_unit(s.type) + "]";
+      std::string def = s.default_text.empty() ? "\"\"" : s.default_text;
+      std::cout << fmt::format("  {:<38} {:<16} {:<10} {}", s.key, type, def, s.meaning);
+      if (!s.choices.empty()) {
+        std::string c;
+        for (const auto& x : s.choices) c += (c.empty() ? "" : "|") + x;
+        std::cout << " (" << c << ")";
+      }
+      std::cout << '\n';
+    }
+  };
+  std::cout << fmt::format("  {:<38} {:<16} {:<10} {}\n", "KEY", "TYPE [UNIT]", "DEFAULT", "MEANING");
+  std::cout << "every scenario:\n";
+  std::vector<ParamSpec> g;
+  global_params(g);
+  print(g);
+  for (const auto& p : plats) {
+    std::cout << "platform " << p << ": " << catalog.platform_description(p) << '\n';
+    std::vector<ParamSpec> specs;
+    catalog.platform_params(p, specs);
+    print(specs);
+    for (const auto& t : catalog.workload_types(p)) {
+      std::cout << "workload type " << t << " (keys under workloads.<name>.):\n";
+      std::vector<ParamSpec> w;
+      catalog.workload_params(p, t, "workloads.<name>.", w);
+      print(w);
+    }
+  }
+  return kExitOk;
+}
+
+int cmd_run(const std::string& path, const po::variables_map& vm) {
+  HostwireCatalog catalog;
+  auto r = load(path, vm, catalog);
+  if (!r.scenario) {
+    print_errors(r.errors);
+    return kExitBadInput;
+  }
+  const Scenario& s = *r.scenario;
+
+  std::string log_spec = s.at("outputs.log").text;
+  if (vm.count("log"))
+    for (const auto& l : vm["log"].as<std::vector<std::string>>()) log_spec += "," + l;
+  if (auto err = LogConfig::global().parse(log_spec); !err.empty()) {
+    std::cerr << "--log: " << err << '\n';
+    return kExitBadInput;
+  }
+  std::string out_dir = vm.count("out") ? vm["out"].as<std::string>() : s.at("outputs.dir").text;
+  if (out_dir.empty()) out_dir = default_out_dir(path);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    std::cerr << "--out: cannot create " << out_dir << ": " << ec.message() << '\n';
+    return kExitBadInput;
+  }
+
+  sc_core::sc_report_handler::set_actions(sc_core::SC_ERROR, sc_core::SC_DISPLAY | sc_core::SC_THROW);
+  sc_core::sc_report_handler::set_actions(sc_core::SC_FATAL, sc_core::SC_DISPLAY | sc_core::SC_THROW);
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  const std::string started = utc_now();
+  SimContext ctx(s.seed());
+  std::unique_ptr<sc_core::sc_module> top;
+  std::unique_ptr<Sampler> sampler;
+  try {
+    top = catalog.build(s, ctx);
+    sampler = std::make_unique<Sampler>("sampler", ctx, Time{s.at("outputs.timeseries_interval").integer});
+    sc_core::sc_start(to_sc(s.duration()));
+  } catch (const std::exception& e) {
+    std::cerr << path << ": simulation failed: " << e.what() << '\n';
+    return kExitSimFailure;
+  }
+  ctx.run_end_hooks();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const auto broken = ctx.check_invariants();
+
+  nlohmann::ordered_json report;
+  report["hostwire"] = {{"version", kVersion}};
+  report["scenario"] = s.to_json();
+  report["seed"] = s.seed();
+  report["simulated_time"] = {{"value", now().ps}, {"unit", "ps"}, {"text", to_string(now())}};
+  report["kernel"] = {{"delta_cycles", sc_core::sc_delta_count()},
+                      {"process_activations", ctx.activations()},
+                      {"packets_created", ctx.next_packet_id() - 1}};
+  report["invariants"] = {{"violations", broken}};
+  report["metrics"] = ctx.stats().metrics_json();
+  report["wall"] = {{"started_utc", started},
+                    {"seconds", wall},
+                    {"wall_seconds_per_simulated_second", wall / std::max(1e-12, now().seconds())}};
+  const std::string report_path = (fs::path(out_dir) / "report.json").string();
+  std::ofstream(report_path) << report.dump(2) << '\n';
+  const std::string csv_path = (fs::path(out_dir) / "timeseries.csv").string();
+  if (!ctx.stats().write_timeseries_csv(csv_path)) std::cerr << "cannot write " << csv_path << '\n';
+
+  std::cout << fmt::format("{}: simulated {} in {:.3f} s wall; report: {}\n", path, to_string(now()), wall, report_path);
+  for (const auto& w : s.workloads) {
+    const auto& m = ctx.stats();
+    const std::string p = w.prefix();
+    const Histogram* lat = m.find_histogram(p + "latency");
+    std::cout << fmt::format("  {}: {:.4g} Gbit/s, {:.6g} frames/s, latency p50 {} p99 {}\n", w.name,
+                             m.value(p + "rx_throughput") / 1e9, m.value(p + "rx_frame_rate"),
+                             lat ? to_string(Time{lat->quantile(0.5)}) : "-", lat ? to_string(Time{lat->quantile(0.99)}) : "-");
+  }
+  if (!broken.empty()) {
+    for (const auto& b : broken) std::cerr << "invariant violated: " << b << '\n';
+    return kExitSimFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description opts("options");
+  opts.add_options()("help,h", "this help")("version", "print the version")(
+      "set", po::value<std::vector<std::string>>()->composing(), "override a parameter: key=value (repeatable)")(
+      "seed", po::value<uint64_t>(), "scenario seed (overrides the file's)")(
+      "out", po::value<std::string>(), "output folder (default: outputs.dir, else out/<scenario name>)")(
+      "log", po::value<std::vector<std::string>>()->composing(), "log level per component: who=level (repeatable)")(
+      "platform", po::value<std::string>(), "params: list only this platform");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "hostwire: " << e.what() << "\n\n" << kUsage;
+    return kExitBadInput;
+  }
+  if (vm.count("help")) {
+    std::cout << kUsage << '\n' << opts;
+    return kExitOk;
+  }
+  if (vm.count("version")) {
+    std::cout << "hostwire " << kVersion << " (SystemC " << sc_core::sc_release() << ")\n";
+    return kExitOk;
+  }
+  if (!vm.count("command")) {
+    std::cerr << kUsage;
+    return kExitBadInput;
+  }
+  const std::string cmd = vm["command"].as<std::string>();
+  std::vector<std::string> args;
+  if (vm.count("args")) args = vm["args"].as<std::vector<std::string>>();
+  auto need_one = [&](const char* what) {
+    if (args.size() == 1) return true;
+    std::cerr << "hostwire " << cmd << ": expected " << what << (args.empty() ? "" : ", got several") << "\n\n" << kUsage;
+    return false;
+  };
+  if (cmd == "run") return need_one("one SCENARIO file") ? cmd_run(args[0], vm) : kExitBadInput;
+  if (cmd == "check") return need_one("one SCENARIO file") ? cmd_check(args[0], vm) : kExitBadInput;
+  if (cmd == "params") {
+    if (args.size() > 1) {
+      std::cerr << "hostwire params: expected at most one PREFIX\n";
+      return kExitBadInput;
+    }
+    return cmd_params(args.empty() ? "" : args[0], vm);
+  }
+  std::cerr << "hostwire: unknown command '" << cmd << "' (run, check, params)\n\n" << kUsage;
+  return kExitBadInput;
+}
+
+}  // namespace hostwire::cli
