@@ -179,7 +179,8 @@ std::optional<std::string> nearest(const std::string& key, const std::vector<std
   std::optional<std::string> out;
   for (const auto& c : candidates) {
     if (c.size() > 256) continue;
-    size_t d = edit_distance(key, c);
+    // A key typed short ("frame_gen" for "frame_generator") is as plausible as a typo.
+    size_t d = key.size() >= 4 && c.rfind(key, 0) == 0 ? 1 : edit_distance(key, c);
     if (d < best) best = d, out = c;
   }
   if (!out || best > std::max<size_t>(2, key.size() / 3)) return std::nullopt;

@@ -44,6 +44,7 @@ namespace {
 constexpr size_t kMaxNodes = 100'000;  // aliases can make a small file expand exponentially
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxKeyLength = 1024;
+constexpr size_t kMaxErrors = 50;  // past this, more messages help nobody
 
 class Loader {
  public:
@@ -151,6 +152,8 @@ class Loader {
     return name_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
   }
   void error(const YAML::Mark& m, const std::string& key, const std::string& problem) {
+    if (errors_.size() == kMaxErrors) errors_.push_back({name_, "", "too many errors; stopped reading"});
+    if (errors_.size() > kMaxErrors) return;
     errors_.push_back({where(m), key, problem});
   }
   static std::string join(const std::vector<std::string>& v) {
@@ -164,6 +167,7 @@ class Loader {
     error(m, key.size() > 80 ? key.substr(0, 80) + "..." : key, msg);
   }
   bool budget(const YAML::Node& n) {
+    if (errors_.size() > kMaxErrors) return false;
     if (++nodes_ <= kMaxNodes) return true;
     if (nodes_ == kMaxNodes + 1) error(n.Mark(), "", "scenario too large: more than 100000 nodes (alias expansion?)");
     return false;

@@ -143,6 +143,7 @@ std::string format_with(const std::array<Suffix, N>& table, int64_t value, bool 
   for (const auto& e : table) {
     auto f = static_cast<u128>(e.factor);
     if (mag < f) continue;
+    if (integer_only && (f & (f - 1)) != 0 && f != 1) continue;  // sizes print in KiB/MiB/GiB or B
     if (integer_only ? mag % f == 0 : (mag * 1000) % f == 0) {
       best = &e;
       break;

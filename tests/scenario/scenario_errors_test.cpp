@@ -1,0 +1,188 @@
+// Every kind of bad scenario input gives `file:line:col: key: problem` and no scenario.
+#include <gtest/gtest.h>
+
+#include "core/scenario.h"
+#include "platforms/catalog.h"
+
+using namespace hostwire;
+
+namespace {
+
+LoadResult load(const std::string& text, std::vector<std::string> overrides = {}) {
+  HostwireCatalog catalog;
+  LoadOptions o;
+  o.overrides = std::move(overrides);
+  return load_scenario_text(text, "s.yaml", catalog, o);
+}
+
+std::string only_error(const LoadResult& r) {
+  EXPECT_FALSE(r.scenario);
+  EXPECT_EQ(r.errors.size(), 1u);
+  return r.errors.empty() ? "" : r.errors.front().str();
+}
+
+const char* kGood = R"(platform: link_pair
+duration: 1ms
+parameters:
+  link0:
+    rate: 10Gbps
+workloads:
+  - name: w
+    type: frame_generator
+    frame_size: 128B
+)";
+
+}  // namespace
+
+TEST(ScenarioLoad, GoodFileResolvesEveryKey) {
+  auto r = load(kGood);
+  ASSERT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+  const Scenario& s = *r.scenario;
+  EXPECT_EQ(s.at("link0.rate").integer, 10'000'000'000);
+  EXPECT_EQ(s.at("link0.rate").origin, "s.yaml:5:11");
+  EXPECT_EQ(s.at("workloads.w.frame_size").integer, 128);
+  EXPECT_EQ(s.at("link0.mtu").origin, "default");
+  EXPECT_EQ(s.duration().ps, 1'000'000'000);
+  // Every key of the schema has a value, so the report can show the whole resolved scenario.
+  EXPECT_EQ(s.values.size(), s.schema.size());
+}
+
+TEST(ScenarioLoad, UnknownKeySuggestsTheNearest) {
+  std::string e = only_error(load("platform: link_pair\nparameters:\n  link0:\n    rat: 10Gbps\n"));
+  EXPECT_EQ(e, "s.yaml:4:5: link0.rat: unknown key (did you mean 'link0.rate'?)");
+}
+
+TEST(ScenarioLoad, UnknownTopLevelKeySuggests) {
+  EXPECT_EQ(only_error(load("platform: link_pair\ndurration: 1ms\n")),
+            "s.yaml:2:1: durration: unknown key (did you mean 'duration'?)");
+}
+
+TEST(ScenarioLoad, WrongUnitNamesTheAcceptedUnits) {
+  std::string e = only_error(load("platform: link_pair\nparameters:\n  link0:\n    rate: 10GHz\n"));
+  EXPECT_EQ(e.rfind("s.yaml:4:11: link0.rate: unknown unit 'GHz' for a rate", 0), 0u) << e;
+}
+
+TEST(ScenarioLoad, BareNumberWhereAUnitIsNeeded) {
+  std::string e = only_error(load("platform: link_pair\nduration: 10\n"));
+  EXPECT_EQ(e.rfind("s.yaml:2:11: duration: missing unit", 0), 0u) << e;
+}
+
+TEST(ScenarioLoad, ImpossibleValues) {
+  EXPECT_EQ(only_error(load("platform: link_pair\nparameters:\n  link0:\n    rate: -1Gbps\n")),
+            "s.yaml:4:11: link0.rate: '-1Gbps' must be greater than zero");
+  EXPECT_EQ(only_error(load("platform: link_pair\nparameters:\n  link0:\n    mtu: 67B\n")),
+            "s.yaml:4:10: link0.mtu: '67B' must be at least 68B");
+  EXPECT_EQ(only_error(load("platform: link_pair\nduration: 0s\n")),
+            "s.yaml:2:11: duration: '0s' must be greater than zero");
+}
+
+TEST(ScenarioLoad, FrameLargerThanTheMtuIsRejectedAtItsKey) {
+  std::string e = only_error(load(std::string(kGood) + "    frame_size_max: 2000B\n    sizes: uniform\n"));
+  EXPECT_EQ(e.rfind("s.yaml:10:21: workloads.w.frame_size_max: 2000B exceeds the largest frame", 0), 0u) << e;
+}
+
+TEST(ScenarioLoad, ChoiceSuggestsTheNearest) {
+  std::string e = only_error(load(std::string(kGood) + "    pattern: linerate\n"));
+  EXPECT_NE(e.find("s.yaml:10:14: workloads.w.pattern: 'linerate' is not one of: line_rate, constant, poisson "
+                   "(did you mean 'line_rate'?)"),
+            std::string::npos)
+      << e;
+}
+
+TEST(ScenarioLoad, OverridesApplyAndAreChecked) {
+  auto r = load(kGood, {"link0.rate=25Gbps", "workloads.w.frame_size=256B", "duration=50ms"});
+  ASSERT_TRUE(r.scenario);
+  EXPECT_EQ(r.scenario->at("link0.rate").integer, 25'000'000'000);
+  EXPECT_EQ(r.scenario->at("link0.rate").origin, "--set");
+  EXPECT_EQ(r.scenario->at("workloads.w.frame_size").integer, 256);
+  EXPECT_EQ(r.scenario->duration(), Time::from_ms(50));
+
+  EXPECT_EQ(only_error(load(kGood, {"link0.rte=1Gbps"})), "--set: link0.rte: unknown key (did you mean 'link0.rate'?)");
+  EXPECT_EQ(only_error(load(kGood, {"link0.mtu=10B"})), "--set: link0.mtu: '10B' must be at least 68B");
+  EXPECT_EQ(only_error(load(kGood, {"link0.rate"})), "--set: link0.rate: expected key=value");
+}
+
+TEST(ScenarioLoad, OverrideIsCrossCheckedToo) {
+  std::string e = only_error(load(kGood, {"workloads.w.frame_size=9000B"}));
+  EXPECT_EQ(e.rfind("--set: workloads.w.frame_size: 9000B exceeds", 0), 0u) << e;
+}
+
+TEST(ScenarioLoad, DuplicateKeys) {
+  std::string e = only_error(load("platform: link_pair\nduration: 1ms\nduration: 2ms\n"));
+  EXPECT_EQ(e.rfind("s.yaml:3:1: duration: duplicate key", 0), 0u) << e;
+  e = only_error(load("platform: link_pair\nparameters:\n  link0:\n    rate: 1Gbps\n  link0.rate: 2Gbps\n"));
+  EXPECT_EQ(e.rfind("s.yaml:5:3: link0.rate: set twice", 0), 0u) << e;
+}
+
+TEST(ScenarioLoad, MissingOrUnknownPlatform) {
+  EXPECT_EQ(only_error(load("duration: 1ms\n")).rfind("s.yaml:1:1: platform: missing", 0), 0u);
+  EXPECT_EQ(only_error(load("platform: link_par\n")),
+            "s.yaml:1:11: platform: unknown platform 'link_par'; choose one of: link_pair (did you mean 'link_pair'?)");
+}
+
+TEST(ScenarioLoad, SyntaxErrorsAndNonMappings) {
+  auto r = load("platform: [link_pair\n");
+  ASSERT_FALSE(r.scenario);
+  EXPECT_EQ(r.errors[0].location.rfind("s.yaml:", 0), 0u) << r.errors[0].str();
+  EXPECT_NE(only_error(load("")).find("empty"), std::string::npos);
+  EXPECT_NE(only_error(load("- a\n- b\n")).find("mapping"), std::string::npos);
+  EXPECT_NE(only_error(load("platform: link_pair\nduration: [1ms]\n")).find("expected a single value"), std::string::npos);
+}
+
+TEST(ScenarioLoad, WorkloadErrors) {
+  EXPECT_EQ(only_error(load("platform: link_pair\nworkloads:\n  - name: w\n    type: frame_gen\n")),
+            "s.yaml:4:11: workloads.w.type: unknown workload type 'frame_gen'; one of: frame_generator (did you mean "
+            "'frame_generator'?)");
+  auto r = load("platform: link_pair\nworkloads:\n  - {name: w, type: frame_generator}\n  - {name: w, type: frame_generator}\n");
+  ASSERT_FALSE(r.scenario);
+  EXPECT_NE(r.errors[0].str().find("duplicate workload name"), std::string::npos);
+  EXPECT_EQ(only_error(load("platform: link_pair\nworkloads:\n  - {name: w, type: frame_generator, from: a, to: a}\n")),
+            "s.yaml:3:51: workloads.w.to: a frame workload needs two different endpoints (from is 'a')");
+}
+
+TEST(ScenarioLoad, SweepIsParsedAndValidated) {
+  auto r = load(std::string(kGood) + "sweep:\n  link0.rate: [1Gbps, 10Gbps]\n  workloads.w.frame_size: [64B, 1518B]\n");
+  ASSERT_TRUE(r.scenario);
+  ASSERT_EQ(r.scenario->sweep.size(), 2u);
+  EXPECT_EQ(r.scenario->sweep[0].values, (std::vector<std::string>{"1Gbps", "10Gbps"}));
+  EXPECT_EQ(only_error(load(std::string(kGood) + "sweep:\n  link0.rate: [1Gbps, 10]\n")).rfind("s.yaml:11:23: link0.rate: missing unit", 0), 0u);
+  EXPECT_EQ(only_error(load(std::string(kGood) + "sweep:\n  link0.rat: [1Gbps]\n")),
+            "s.yaml:11:3: link0.rat: unknown key (did you mean 'link0.rate'?)");
+}
+
+TEST(ScenarioLoad, AliasBombIsRefusedQuickly) {
+  // Each level refers ten times to the one below: 10^12 leaves if expanded.
+  std::string bomb = "platform: link_pair\nparameters:\n  link0:\n    a: &a {rate: 1Gbps}\n";
+  std::string prev = "a";
+  for (int i = 0; i < 12; ++i) {
+    std::string name = "l" + std::to_string(i);
+    bomb += "    " + name + ": &" + name + " {";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", k" : "k") + std::to_string(k) + ": *" + prev;
+    bomb += "}\n";
+    prev = name;
+  }
+  auto r = load(bomb);
+  ASSERT_FALSE(r.scenario);
+  EXPECT_LE(r.errors.size(), 51u);
+  const std::string last = r.errors.back().str();
+  EXPECT_TRUE(last.find("too many errors") != std::string::npos || last.find("too large") != std::string::npos) << last;
+}
+
+TEST(ScenarioLoad, NodeBudgetStopsExpansionEvenWithoutErrors) {
+  // Valid keys only: a sweep axis whose list aliases a huge list.
+  std::string bomb = "platform: link_pair\nx: &x [1Gbps, 1Gbps, 1Gbps, 1Gbps, 1Gbps, 1Gbps, 1Gbps, 1Gbps]\n";
+  auto r = load(bomb + "sweep:\n  link0.rate: *x\n");
+  ASSERT_FALSE(r.scenario);  // x is an unknown top-level key
+  std::string big = "platform: link_pair\nsweep:\n  link0.rate: [";
+  for (int i = 0; i < 120000; ++i) big += i ? ", 1Gbps" : "1Gbps";
+  r = load(big + "]\n");
+  ASSERT_FALSE(r.scenario);
+  EXPECT_NE(r.errors.back().str().find("too large"), std::string::npos) << r.errors.back().str();
+}
+
+TEST(ScenarioLoad, MegabyteKeyIsRefusedWithoutEchoingIt) {
+  std::string key(1 << 20, 'k');
+  auto r = load("platform: link_pair\n" + key + ": 1\n");
+  ASSERT_FALSE(r.scenario);
+  EXPECT_LT(r.errors[0].str().size(), 200u);
+}

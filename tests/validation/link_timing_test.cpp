@@ -1,0 +1,75 @@
+// The link against Ethernet arithmetic: frame rates at line rate and one-way latency,
+// exactly. Each TEST elaborates its own platform, so ctest runs each in its own process.
+#include <gtest/gtest.h>
+
+#include "core/scenario.h"
+#include "platforms/catalog.h"
+
+using namespace hostwire;
+
+namespace {
+
+struct Run {
+  std::unique_ptr<SimContext> ctx;
+  std::unique_ptr<sc_core::sc_module> top;
+};
+
+Run simulate(const std::string& yaml) {
+  HostwireCatalog catalog;
+  auto r = load_scenario_text(yaml, "test.yaml", catalog);
+  if (!r.scenario) {
+    ADD_FAILURE() << r.errors.front().str();
+    return {};
+  }
+  Run run;
+  run.ctx = std::make_unique<SimContext>(r.scenario->seed());
+  run.top = catalog.build(*r.scenario, *run.ctx);
+  sc_core::sc_start(to_sc(r.scenario->duration()));
+  EXPECT_TRUE(run.ctx->check_invariants().empty());
+  return run;
+}
+
+std::string line_rate(const std::string& frame_size) {
+  return "platform: link_pair\nduration: 1s\nparameters: {link0: {rate: 10Gbps, propagation: 0s}}\n"
+         "workloads:\n  - {name: w, type: frame_generator, pattern: line_rate, frame_size: " + frame_size + "}\n";
+}
+
+}  // namespace
+
+TEST(LinkTiming, BackToBack64ByteFramesAt10G) {
+  auto run = simulate(line_rate("64B"));
+  // 10e9 / ((8 + 64 + 12) * 8) = 14,880,952.38 frames per second.
+  double frames = run.ctx->stats().value("workloads.w.rx_frames");
+  EXPECT_NEAR(frames, 14'880'952, 1.0);
+}
+
+TEST(LinkTiming, BackToBack1518ByteFramesAt10G) {
+  auto run = simulate(line_rate("1518B"));
+  // 10e9 / ((8 + 1518 + 12) * 8) = 812,743.8 frames per second.
+  double frames = run.ctx->stats().value("workloads.w.rx_frames");
+  EXPECT_NEAR(frames, 812'743, 1.0);
+}
+
+TEST(LinkTiming, OneWayLatencyIsSerialisationPlusPropagationToThePicosecond) {
+  // 3 Gbps makes a bit last 333.33 ps: the frame's time rounds up to the next picosecond.
+  auto run = simulate(
+      "platform: link_pair\nduration: 1ms\nparameters: {link0: {rate: 3Gbps, propagation: 1234567ps}}\n"
+      "workloads:\n  - {name: w, type: frame_generator, pattern: constant, rate: 100Mbps, frame_size: 200B}\n");
+  const Histogram* h = run.ctx->stats().find_histogram("workloads.w.latency");
+  ASSERT_NE(h, nullptr);
+  ASSERT_GT(h->count(), 10u);
+  // Preamble+SFD (8 B) and the 200 B frame (FCS included) at 3 Gbps, then propagation.
+  const int64_t bits = (8 + 200) * 8;
+  const int64_t serialisation = (bits * 1'000'000'000'000 + 3'000'000'000 - 1) / 3'000'000'000;
+  EXPECT_EQ(h->min(), serialisation + 1'234'567);
+  EXPECT_EQ(h->max(), serialisation + 1'234'567);
+}
+
+TEST(LinkTiming, RuntFramesArePaddedToTheMinimumOnTheWire) {
+  auto run = simulate(
+      "platform: link_pair\nduration: 10us\nparameters: {link0: {rate: 10Gbps, propagation: 0s}}\n"
+      "workloads:\n  - {name: w, type: frame_generator, pattern: line_rate, frame_size: 64B, count: 3}\n");
+  // 3 frames x (8 + 64 + 12) B of line time.
+  EXPECT_EQ(run.ctx->stats().value("link0.a_to_b.wire_bytes"), 3 * 84);
+  EXPECT_EQ(run.ctx->stats().value("link0.a_to_b.busy_time"), 3 * 67'200);
+}
