@@ -30,6 +30,9 @@ class LinkPair : public sc_core::sc_module {
     std::unique_ptr<apps::FrameSink> sink;
     std::array<uint8_t, 6> address;
   };
+  using Mac = wire::Mac;
+  void add_end_to_end_accounting(const Scenario& s, SimContext& ctx);
+
   wire::Link link_;
   Endpoint a_, b_;
   std::vector<std::unique_ptr<apps::FrameGenerator>> generators_;

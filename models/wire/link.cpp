@@ -1,23 +1,32 @@
 #include "wire/link.h"
 
+#include <algorithm>
+
 #include "wire/ethernet_timing.h"
 
 namespace hostwire::wire {
 
 LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params,
-                         const std::string& stat_name)
+                         const FaultParams& faults, const std::string& stat_name)
     : sc_module(name),
       in("in"),
       out("out"),
       ctx_(ctx),
       params_(params),
       log_(stat_name),
+      faults_(faults, ctx.rng(stat_name + ".faults")),
       frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames the sender put on the wire")),
       bytes_in_(ctx.stats().counter(stat_name + ".bytes_in", "B", "frame bytes put on the wire (no preamble, FCS, IFG)")),
       wire_bytes_(ctx.stats().counter(stat_name + ".wire_bytes", "B", "bytes of line time used, with preamble, FCS, padding, IFG")),
       frames_delivered_(ctx.stats().counter(stat_name + ".frames_delivered", "frames", "frames whose last bit reached the far end")),
       bytes_delivered_(ctx.stats().counter(stat_name + ".bytes_delivered", "B", "frame bytes delivered to the far end")),
-      busy_ps_(ctx.stats().counter(stat_name + ".busy_time", "ps", "time the line was occupied")) {
+      busy_ps_(ctx.stats().counter(stat_name + ".busy_time", "ps", "time the line was occupied")),
+      dropped_loss_(ctx.stats().counter(stat_name + ".dropped_loss", "frames", "frames lost: independent loss")),
+      dropped_burst_(ctx.stats().counter(stat_name + ".dropped_burst", "frames", "frames lost: Gilbert-Elliott burst")),
+      dropped_link_down_(ctx.stats().counter(stat_name + ".dropped_link_down", "frames", "frames lost: link down")),
+      corrupted_(ctx.stats().counter(stat_name + ".corrupted", "frames", "frames delivered with a flipped bit")),
+      duplicated_(ctx.stats().counter(stat_name + ".duplicated", "frames", "extra copies delivered")),
+      reordered_(ctx.stats().counter(stat_name + ".reordered", "frames", "frames held back so later ones overtook them")) {
   in.register_nb_transport_fw(this, &LinkChannel::nb_transport_fw);
   SC_HAS_PROCESS(LinkChannel);
   SC_METHOD(deliver_due);
@@ -25,9 +34,12 @@ LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const Li
   dont_initialize();
 
   auto& st = ctx.stats();
-  const Counter& busy = busy_ps_;
-  st.formula(stat_name + ".utilisation", "1", "fraction of simulated time the line was busy",
-             [&busy] { return static_cast<double>(busy.value()) / static_cast<double>(hostwire::now().ps); });
+  // Line time already spent: a frame still on the line at the end counts only its part so far.
+  st.formula(stat_name + ".utilisation", "1", "fraction of simulated time the line was busy", [this] {
+    const Time t = hostwire::now();
+    const int64_t ahead = std::max<int64_t>(0, (next_free_ - t).ps);
+    return static_cast<double>(static_cast<int64_t>(busy_ps_.value()) - ahead) / static_cast<double>(t.ps);
+  });
   const Counter& delivered = bytes_delivered_;
   st.formula(stat_name + ".throughput", "bit/s", "frame bits delivered per second of simulated time",
              [&delivered] { return static_cast<double>(delivered.value()) * 8 / hostwire::now().seconds(); });
@@ -39,9 +51,11 @@ LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const Li
     return r;
   });
   ctx.add_invariant([this, stat_name] {
-    uint64_t in = frames_in_.value(), out = frames_delivered_.value(), inside = in_flight();
-    if (in == out + inside) return std::string();
-    return fmt::format("{}: frames in {} != delivered {} + in flight {}", stat_name, in, out, inside);
+    uint64_t in = frames_in_.value() + duplicated_.value(), out = frames_delivered_.value(), inside = in_flight();
+    uint64_t lost = dropped_loss_.value() + dropped_burst_.value() + dropped_link_down_.value();
+    if (in == out + inside + lost) return std::string();
+    return fmt::format("{}: frames in {} (with {} duplicates) != delivered {} + in flight {} + lost {}", stat_name, in,
+                       duplicated_.value(), out, inside, lost);
   });
 }
 
@@ -66,16 +80,40 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
   if (on_transmit) on_transmit(p, start);
   HW_LOG(log_, trace, "frame {} ({} B) on the wire {}..{}", p.id, frame, to_string(start), to_string(last_bit));
 
-  const Time arrive = last_bit + params_.propagation;
-  bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
-  arrivals_.push({arrive.ps, seq_++, &gp});  // the sender's reference passes to the channel
-  if (earliest) {
-    arrival_event_.cancel();
-    arrival_event_.notify(to_sc(arrive - hostwire::now()));
+  Time arrive = last_bit + params_.propagation;
+  const FaultDecision fate = faults_.decide(start, static_cast<uint32_t>(frame * 8));
+  if (fate.dropped()) {
+    Counter& c = fate.drop == DropReason::loss ? dropped_loss_ : fate.drop == DropReason::burst_loss ? dropped_burst_ : dropped_link_down_;
+    c.add();
+    HW_LOG(log_, debug, "frame {} lost ({})", p.id, to_string(fate.drop));
+    gp.release();
+  } else {
+    if (fate.corrupted) {
+      corrupted_.add();
+      flip_bit(packet_of(gp), fate.corrupt_bit);
+    }
+    if (fate.reordered()) {
+      reordered_.add();
+      arrive = arrive + fate.extra_delay;
+    }
+    schedule(arrive, &gp);  // the sender's reference passes to the channel
+    if (fate.duplicate) {   // the copy follows the original: same time, later sequence
+      duplicated_.add();
+      schedule(arrive, &ctx_.frames().copy(packet_of(gp))->gp);
+    }
   }
   phase = tlm::END_REQ;
   delay += to_sc(line_free - start);
   return tlm::TLM_UPDATED;
+}
+
+void LinkChannel::schedule(Time arrive, tlm::tlm_generic_payload* gp) {
+  bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
+  arrivals_.push({arrive.ps, seq_++, gp});
+  if (earliest) {
+    arrival_event_.cancel();
+    arrival_event_.notify(to_sc(arrive - hostwire::now()));
+  }
 }
 
 void LinkChannel::deliver_due() {
@@ -95,9 +133,10 @@ void LinkChannel::deliver_due() {
   if (!arrivals_.empty()) arrival_event_.notify(to_sc(Time{arrivals_.top().at_ps - t}));
 }
 
-Link::Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params)
+Link::Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params, const FaultParams& a_to_b_faults,
+           const FaultParams& b_to_a_faults)
     : sc_module(name),
-      a_to_b("a_to_b", ctx, params, std::string(name) + ".a_to_b"),
-      b_to_a("b_to_a", ctx, params, std::string(name) + ".b_to_a") {}
+      a_to_b("a_to_b", ctx, params, a_to_b_faults, std::string(name) + ".a_to_b"),
+      b_to_a("b_to_a", ctx, params, b_to_a_faults, std::string(name) + ".b_to_a") {}
 
 }  // namespace hostwire::wire

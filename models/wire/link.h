@@ -8,6 +8,10 @@
 // send its next frame after that delay, not before (a busy wire says no). The frame reaches
 // the far MAC through `out` as BEGIN_REQ when its last bit arrives; the receiver completes
 // it at once (a MAC never back-pressures the wire).
+//
+// Faults (FaultInjector, seeded per direction) act on a frame as it leaves the sender: it
+// still occupies the line, then it is lost, or arrives with a flipped bit (the receiving MAC's
+// FCS check drops it), late (reordered), or twice.
 #pragma once
 
 #include <queue>
@@ -23,6 +27,7 @@
 #include "core/params.h"
 #include "core/sim.h"
 #include "core/units.h"
+#include "wire/faults/fault_injector.h"
 
 namespace hostwire::wire {
 
@@ -45,7 +50,8 @@ class LinkChannel : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<LinkChannel> out;
 
   // `stat_name` is the channel's name in reports and tap points, e.g. "link0.a_to_b".
-  LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params, const std::string& stat_name);
+  LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params, const FaultParams& faults,
+              const std::string& stat_name);
 
   // Called for each frame as its last bit leaves the sender, with the time it started
   // (capture taps hook here).
@@ -57,6 +63,7 @@ class LinkChannel : public sc_core::sc_module {
  private:
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void deliver_due();
+  void schedule(Time arrive, tlm::tlm_generic_payload* gp);
 
   struct Arrival {
     int64_t at_ps;
@@ -68,6 +75,7 @@ class LinkChannel : public sc_core::sc_module {
   SimContext& ctx_;
   LinkParams params_;
   Logger log_;
+  FaultInjector faults_;
   Time next_free_{};
   uint64_t seq_ = 0;
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
@@ -79,13 +87,20 @@ class LinkChannel : public sc_core::sc_module {
   Counter& frames_delivered_;
   Counter& bytes_delivered_;
   Counter& busy_ps_;
+  Counter& dropped_loss_;
+  Counter& dropped_burst_;
+  Counter& dropped_link_down_;
+  Counter& corrupted_;
+  Counter& duplicated_;
+  Counter& reordered_;
 };
 
 class Link : public sc_core::sc_module {
  public:
   LinkChannel a_to_b;
   LinkChannel b_to_a;
-  Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params);
+  Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params, const FaultParams& a_to_b_faults = {},
+       const FaultParams& b_to_a_faults = {});
 };
 
 }  // namespace hostwire::wire

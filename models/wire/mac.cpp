@@ -18,7 +18,8 @@ Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params,
       rx_bytes_(ctx.stats().counter(stat_name + ".rx_bytes", "B", "bytes of good frames received")),
       rx_fcs_errors_(ctx.stats().counter(stat_name + ".rx_fcs_errors", "frames", "frames dropped: FCS check failed")),
       rx_oversize_(ctx.stats().counter(stat_name + ".rx_oversize", "frames", "frames dropped: longer than the MTU allows")),
-      offered_frames_(ctx.stats().counter(stat_name + ".tx_offered", "frames", "frames offered to the transmit queue")) {
+      offered_frames_(ctx.stats().counter(stat_name + ".tx_offered", "frames", "frames offered to the transmit queue")),
+      rx_arrived_(ctx.stats().counter(stat_name + ".rx_arrived", "frames", "frames whose last bit arrived from the wire")) {
   rx.register_nb_transport_fw(this, &Mac::rx_frame);
   SC_HAS_PROCESS(Mac);
   SC_METHOD(wire_free);
@@ -29,6 +30,11 @@ Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params,
     if (offered == sent + drops + queue_.size()) return std::string();
     return fmt::format("{}: offered {} != sent {} + queued {} + dropped {}", stat_name, offered, sent, queue_.size(),
                        drops);
+  });
+  ctx.add_invariant([this, stat_name] {
+    uint64_t arrived = rx_arrived_.value(), good = rx_frames_.value(), bad = rx_fcs_errors_.value() + rx_oversize_.value();
+    if (arrived == good + bad) return std::string();
+    return fmt::format("{}: arrived {} != received {} + dropped {} (fcs, oversize)", stat_name, arrived, good, bad);
   });
 }
 
@@ -74,6 +80,7 @@ void Mac::wire_free() {
 tlm::tlm_sync_enum Mac::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time&) {
   Packet& p = packet_of(gp);
   phase = tlm::END_RESP;
+  rx_arrived_.add();
   if (p.fcs_bad) {
     rx_fcs_errors_.add();
     HW_LOG(log_, debug, "frame {} dropped: bad FCS", p.id);

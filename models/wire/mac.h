@@ -43,6 +43,7 @@ class Mac : public sc_core::sc_module {
   // counts the frame, when the transmit queue is full.
   bool send(Frame* frame);
   bool tx_idle() const { return !tx_busy_ && queue_.empty(); }
+  uint64_t tx_queued_frames() const { return queue_.size(); }
 
   std::function<void(Packet&)> on_receive;  // each good frame, as its last bit arrives
   // Called in turn when the queue ran empty and the wire is free (line-rate sources refill).
@@ -70,6 +71,7 @@ class Mac : public sc_core::sc_module {
   Counter& rx_fcs_errors_;
   Counter& rx_oversize_;
   Counter& offered_frames_;
+  Counter& rx_arrived_;
 };
 
 }  // namespace hostwire::wire
