@@ -36,8 +36,11 @@ void LinkPair::params(std::vector<ParamSpec>& out) {
   for (const auto& e : endpoints()) collect_schema<wire::MacParams>(out, e + ".mac.");
 }
 
+std::vector<std::string> LinkPair::taps() { return {"link0.a_to_b", "link0.b_to_a", "a.mac.rx", "b.mac.rx"}; }
+
 void LinkPair::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   const auto link = link_params(s);
+  Captures::check(s, taps(), errors);
   for (const char* d : kDirections) {
     wire::FaultParams f;
     std::string key, problem;
@@ -68,6 +71,7 @@ void LinkPair::cross_check(const Scenario& s, std::vector<InputError>& errors) {
 
 LinkPair::LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
     : sc_module(name),
+      captures_(ctx),
       link_("link0", ctx, link_params(s), valid_faults(s, kDirections[0]), valid_faults(s, kDirections[1])) {
   const auto link = link_params(s);
   const int64_t max_frame = link.mtu.n + wire::kEthernetHeaderBytes;
@@ -75,7 +79,8 @@ LinkPair::LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& 
     auto mp = bind_params<wire::MacParams>(s.values, std::string(id) + ".mac.");
     e.mac = std::make_unique<wire::Mac>((std::string(id) + "_mac").c_str(), ctx, mp, std::string(id) + ".mac", max_frame);
     e.sink = std::make_unique<apps::FrameSink>(ctx, std::string(id));
-    e.address = {0x02, 0, 0, 0, 0, index};  // locally administered unicast
+    e.station.mac = {0x02, 0, 0, 0, 0, index};  // locally administered unicast
+    e.station.ip = net::Ipv4Address::from_octets(10, 0, 0, index);
     apps::FrameSink* sink = e.sink.get();
     e.mac->on_receive = [sink](Packet& p) { sink->receive(p); };
   };
@@ -87,6 +92,13 @@ LinkPair::LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   link_.b_to_a.out.bind(a_.mac->rx);
 
   add_end_to_end_accounting(s, ctx);
+  for (const auto& tap : Captures::requested(s)) {
+    auto hook = captures_.open(tap);
+    if (tap == "link0.a_to_b") link_.a_to_b.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
+    if (tap == "link0.b_to_a") link_.b_to_a.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
+    if (tap == "a.mac.rx") a_.mac->rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
+    if (tap == "b.mac.rx") b_.mac->rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
+  }
 
   uint32_t flow = 0;
   for (const auto& w : s.workloads) {
@@ -95,7 +107,7 @@ LinkPair::LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& 
     Endpoint& to = p.to == "a" ? a_ : b_;
     to.sink->add_flow(flow, w.prefix());
     generators_.push_back(std::make_unique<apps::FrameGenerator>(("gen_" + w.name).c_str(), ctx, p, flow, *from.mac,
-                                                                 from.address, to.address, w.prefix()));
+                                                                 from.station, to.station, w.prefix()));
     ++flow;
   }
 }

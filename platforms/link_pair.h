@@ -10,6 +10,7 @@
 #include "apps/frame_gen.h"
 #include "core/scenario.h"
 #include "core/sim.h"
+#include "platforms/capture.h"
 #include "wire/link.h"
 #include "wire/mac.h"
 
@@ -20,6 +21,7 @@ class LinkPair : public sc_core::sc_module {
   static constexpr const char* kName = "link_pair";
   static void params(std::vector<ParamSpec>& out);
   static std::vector<std::string> endpoints() { return {"a", "b"}; }
+  static std::vector<std::string> taps();  // capture points for outputs.pcap
   static void cross_check(const Scenario& s, std::vector<InputError>& errors);
 
   LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx);
@@ -28,11 +30,12 @@ class LinkPair : public sc_core::sc_module {
   struct Endpoint {
     std::unique_ptr<wire::Mac> mac;
     std::unique_ptr<apps::FrameSink> sink;
-    std::array<uint8_t, 6> address;
+    apps::Station station;
   };
   using Mac = wire::Mac;
   void add_end_to_end_accounting(const Scenario& s, SimContext& ctx);
 
+  Captures captures_;
   wire::Link link_;
   Endpoint a_, b_;
   std::vector<std::unique_ptr<apps::FrameGenerator>> generators_;

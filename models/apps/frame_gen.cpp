@@ -2,13 +2,16 @@
 
 #include <cstring>
 
+#include "net/byte_order.h"
+#include "net/checksum.h"
+#include "net/frame.h"
 #include "wire/ethernet_timing.h"
 
 namespace hostwire::apps {
 
 namespace {
-// IEEE 802 "local experimental" EtherType: frames that claim no real protocol.
-constexpr uint16_t kEtherTypeExperimental = 0x88B5;
+constexpr uint16_t kFirstSourcePort = 49152;  // the dynamic port range (RFC 6335)
+constexpr uint16_t kDiscardPort = 9;          // RFC 863: what a sink does with the frames
 }  // namespace
 
 FrameSink::FrameSink(SimContext& ctx, const std::string& stat_name)
@@ -47,15 +50,15 @@ void FrameSink::receive(const Packet& p) {
 }
 
 FrameGenerator::FrameGenerator(sc_core::sc_module_name name, SimContext& ctx, const FrameGenParams& params,
-                               uint32_t flow, wire::Mac& mac, std::array<uint8_t, 6> src_mac,
-                               std::array<uint8_t, 6> dst_mac, const std::string& stat_prefix)
+                               uint32_t flow, wire::Mac& mac, const Station& src, const Station& dst,
+                               const std::string& stat_prefix)
     : sc_module(name),
       ctx_(ctx),
       p_(params),
       flow_(flow),
       mac_(mac),
-      src_(src_mac),
-      dst_(dst_mac),
+      src_(src),
+      dst_(dst),
       rng_(ctx.rng(stat_prefix)),
       log_(stat_prefix.substr(0, stat_prefix.size() - 1)),
       offered_(ctx.stats().counter(stat_prefix + "tx_frames", "frames", "frames offered to the MAC")),
@@ -90,16 +93,30 @@ uint32_t FrameGenerator::next_size() {
 }
 
 Frame* FrameGenerator::build(uint32_t with_fcs) {
+  const uint32_t payload = with_fcs - wire::kFcsBytes - wire::kEthernetHeaderBytes - net::kIpv4MinHeaderBytes -
+                           net::kUdpHeaderBytes;
+  auto it = templates_.find(with_fcs);
+  if (it == templates_.end()) {
+    Packet t;
+    net::EthernetHeader eth{};
+    eth.dst = dst_.mac;
+    eth.src = src_.mac;
+    net::Ipv4Header ip{};
+    ip.df = true;
+    ip.src = src_.ip;
+    ip.dst = dst_.ip;
+    net::UdpHeader udp{static_cast<uint16_t>(kFirstSourcePort + flow_), kDiscardPort, 0, 0};
+    auto layout = net::build_udp_frame(t, eth, ip, udp, PayloadSlice{payload_, 0, payload});
+    if (!layout) SC_REPORT_FATAL(name(), ("cannot build a UDP frame: " + layout.error()).c_str());
+    it = templates_.emplace(with_fcs, t).first;
+  }
   Frame* f = ctx_.frames().get();
   Packet& p = f->packet;
-  uint8_t h[wire::kEthernetHeaderBytes];
-  std::memcpy(h, dst_.data(), 6);
-  std::memcpy(h + 6, src_.data(), 6);
-  h[12] = kEtherTypeExperimental >> 8;
-  h[13] = kEtherTypeExperimental & 0xff;
-  p.set_header(h);
-  uint32_t payload = with_fcs - wire::kFcsBytes - wire::kEthernetHeaderBytes;
-  p.payload = PayloadSlice{payload_, 0, payload};
+  p = it->second;
+  // A new IPv4 ID per datagram; only the IPv4 header checksum depends on it (UDP's does not).
+  auto ip = p.header_bytes_mut().subspan(wire::kEthernetHeaderBytes, net::kIpv4MinHeaderBytes);
+  net::store_be16(ip.data() + 4, ip_id_++);
+  net::store_be16(ip.data() + 10, net::ipv4_header_checksum(ip));
   p.id = ctx_.next_packet_id();
   p.flow = flow_;
   p.created = hostwire::now();

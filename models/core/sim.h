@@ -28,6 +28,9 @@ class SimContext {
   FramePool& frames() { return frames_; }
   Rng rng(const std::string& stream) const { return Rng(seed_, stream); }
   uint64_t seed() const { return seed_; }
+  // Folder for files a model writes itself (captures); the run's --out.
+  const std::string& output_dir() const { return output_dir_; }
+  void set_output_dir(std::string dir) { output_dir_ = std::move(dir); }
 
   // Called at the top of every SC_METHOD body: the report gives activations per frame.
   void activation() { ++activations_; }
@@ -46,6 +49,7 @@ class SimContext {
 
  private:
   uint64_t seed_;
+  std::string output_dir_ = ".";
   FramePool frames_;  // declared before stats so frames outlive nothing that points at them
   StatsRegistry stats_;
   uint64_t activations_ = 0;

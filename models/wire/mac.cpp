@@ -90,6 +90,7 @@ tlm::tlm_sync_enum Mac::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& p
   } else {
     rx_frames_.add();
     rx_bytes_.add(p.frame_bytes());
+    if (rx_tap) rx_tap(p);
     if (on_receive) on_receive(p);
   }
   return tlm::TLM_COMPLETED;

@@ -45,7 +45,8 @@ class Mac : public sc_core::sc_module {
   bool tx_idle() const { return !tx_busy_ && queue_.empty(); }
   uint64_t tx_queued_frames() const { return queue_.size(); }
 
-  std::function<void(Packet&)> on_receive;  // each good frame, as its last bit arrives
+  std::function<void(Packet&)> on_receive;      // each good frame, as its last bit arrives
+  std::function<void(const Packet&)> rx_tap;    // the same frames, for a capture
   // Called in turn when the queue ran empty and the wire is free (line-rate sources refill).
   std::vector<std::function<void()>> on_tx_idle;
 

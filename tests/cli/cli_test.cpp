@@ -6,9 +6,13 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "support/tshark.h"
 
 namespace fs = std::filesystem;
 
@@ -19,7 +23,7 @@ struct Result {
   std::string output;  // stdout and stderr
 };
 
-Result hostwire(const std::string& args) {
+Result run_hostwire(const std::string& args) {
   std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
@@ -53,59 +57,59 @@ const std::string kQuickstart = HOSTWIRE_SOURCE_DIR "/scenarios/quickstart.yaml"
 }  // namespace
 
 TEST(Cli, HelpAndVersion) {
-  auto h = hostwire("--help");
+  auto h = run_hostwire("--help");
   EXPECT_EQ(h.code, 0);
   EXPECT_NE(h.output.find("hostwire run SCENARIO"), std::string::npos);
-  auto v = hostwire("--version");
+  auto v = run_hostwire("--version");
   EXPECT_EQ(v.code, 0);
   EXPECT_EQ(v.output.rfind("hostwire 0.1.0", 0), 0u) << v.output;
 }
 
 TEST(Cli, BadFlagsAndCommandsExitTwo) {
-  EXPECT_EQ(hostwire("").code, 2);
-  EXPECT_EQ(hostwire("frobnicate").code, 2);
-  EXPECT_EQ(hostwire("run").code, 2);
-  EXPECT_EQ(hostwire("run a.yaml b.yaml").code, 2);
-  EXPECT_EQ(hostwire("run " + kQuickstart + " --seed notanumber").code, 2);
-  EXPECT_EQ(hostwire("run " + kQuickstart + " --bogus").code, 2);
-  auto missing = hostwire("check /nonexistent/x.yaml");
+  EXPECT_EQ(run_hostwire("").code, 2);
+  EXPECT_EQ(run_hostwire("frobnicate").code, 2);
+  EXPECT_EQ(run_hostwire("run").code, 2);
+  EXPECT_EQ(run_hostwire("run a.yaml b.yaml").code, 2);
+  EXPECT_EQ(run_hostwire("run " + kQuickstart + " --seed notanumber").code, 2);
+  EXPECT_EQ(run_hostwire("run " + kQuickstart + " --bogus").code, 2);
+  auto missing = run_hostwire("check /nonexistent/x.yaml");
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.output.find("/nonexistent/x.yaml: cannot open the scenario file"), std::string::npos);
-  auto log = hostwire("run " + kQuickstart + " --log link0=loud --out " + tmp_dir("log"));
+  auto log = run_hostwire("run " + kQuickstart + " --log link0=loud --out " + tmp_dir("log"));
   EXPECT_EQ(log.code, 2);
   EXPECT_NE(log.output.find("--log"), std::string::npos);
 }
 
 TEST(Cli, ParamsListsEveryKeyWithUnitAndDefault) {
-  auto r = hostwire("params link0");
+  auto r = run_hostwire("params link0");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.output.find("link0.rate"), std::string::npos);
   EXPECT_NE(r.output.find("rate [bit/s]"), std::string::npos);
   EXPECT_NE(r.output.find("10Gbps"), std::string::npos);
   EXPECT_EQ(r.output.find("a.mac.tx_queue"), std::string::npos);  // filtered by prefix
-  auto all = hostwire("params");
+  auto all = run_hostwire("params");
   EXPECT_NE(all.output.find("workloads.<name>.frame_size"), std::string::npos);
   EXPECT_NE(all.output.find("duration"), std::string::npos);
 }
 
 TEST(Cli, CheckValidatesWithoutSimulating) {
   std::string d = tmp_dir("check");
-  auto ok = hostwire("check " + kQuickstart);
+  auto ok = run_hostwire("check " + kQuickstart);
   EXPECT_EQ(ok.code, 0) << ok.output;
   EXPECT_NE(ok.output.find(": ok (platform link_pair"), std::string::npos);
   std::string bad = write(d, "bad.yaml", "platform: link_pair\nparameters:\n  link0:\n    rate: 10\n");
-  auto r = hostwire("check " + bad);
+  auto r = run_hostwire("check " + bad);
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.output.find(bad + ":4:11: link0.rate: missing unit"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("nothing simulated"), std::string::npos);
-  auto o = hostwire("check " + kQuickstart + " --set link0.mtu=20B");
+  auto o = run_hostwire("check " + kQuickstart + " --set link0.mtu=20B");
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.output.find("--set: link0.mtu: '20B' must be at least 68B"), std::string::npos) << o.output;
 }
 
 TEST(Cli, ReportHoldsTheResolvedScenarioWithOverrides) {
   std::string d = tmp_dir("report");
-  auto r = hostwire("run " + kQuickstart + " --set duration=1ms --set link0.rate=25Gbps --seed 7 --out " + d);
+  auto r = run_hostwire("run " + kQuickstart + " --set duration=1ms --set link0.rate=25Gbps --seed 7 --out " + d);
   ASSERT_EQ(r.code, 0) << r.output;
   auto j = read_json(d + "/report.json");
   EXPECT_EQ(j["seed"], 7);
@@ -128,7 +132,7 @@ TEST(Cli, ReportHoldsTheResolvedScenarioWithOverrides) {
 TEST(Cli, SameSeedSameReportDifferentSeedDifferentNumbers) {
   auto run = [](const std::string& seed, const std::string& name) {
     std::string d = tmp_dir(name);
-    auto r = hostwire("run " + kQuickstart + " --set duration=2ms --seed " + seed + " --out " + d);
+    auto r = run_hostwire("run " + kQuickstart + " --set duration=2ms --seed " + seed + " --out " + d);
     EXPECT_EQ(r.code, 0) << r.output;
     auto j = read_json(d + "/report.json");
     j.erase("wall");
@@ -141,4 +145,78 @@ TEST(Cli, SameSeedSameReportDifferentSeedDifferentNumbers) {
   EXPECT_EQ(a.first, b.first);
   EXPECT_EQ(a.second, b.second);
   EXPECT_NE(a.first, c.first);  // the Poisson/IMIX workload depends on the seed
+}
+
+TEST(Cli, CapturesOpenCleanlyInTsharkAndMatchTheCounters) {
+  if (!hostwire::testing::tshark_available()) GTEST_SKIP() << "tshark not installed";
+  std::string d = tmp_dir("pcap");
+  const std::string lossy = HOSTWIRE_SOURCE_DIR "/scenarios/lossy_link.yaml";
+  auto r = run_hostwire("run " + lossy + " --set duration=1ms --pcap a.mac.rx --pcap b.mac.rx --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto j = read_json(d + "/report.json");
+  auto metric = [&](const std::string& k) { return j["metrics"][k]["value"].get<double>(); };
+  // Each tap against hostwire's own counters for that point.
+  const std::vector<std::tuple<std::string, std::string, std::string>> taps = {
+      {"link0.a_to_b", "link0.a_to_b.frames_in", "link0.a_to_b.bytes_in"},
+      {"link0.b_to_a", "link0.b_to_a.frames_in", "link0.b_to_a.bytes_in"},
+      {"a.mac.rx", "a.mac.rx_frames", "a.mac.rx_bytes"},
+      {"b.mac.rx", "b.mac.rx_frames", "b.mac.rx_bytes"}};
+  for (const auto& [tap, frames_key, bytes_key] : taps) {
+    auto rows = hostwire::testing::tshark_read(d + "/" + tap + ".pcap");
+    ASSERT_TRUE(rows) << tap;
+    long bytes = 0;
+    int warnings = 0, bad_checksums = 0;
+    for (const auto& row : *rows) {
+      bytes += row.length;
+      warnings += row.has_warning_or_error();
+      bad_checksums += row.ip_checksum != "1" || row.udp_checksum != "1";
+    }
+    EXPECT_GT(rows->size(), 100u) << tap;
+    EXPECT_EQ(warnings, 0) << tap;
+    EXPECT_EQ(bad_checksums, 0) << tap;
+    EXPECT_EQ(static_cast<double>(rows->size()), metric(frames_key)) << tap;
+    EXPECT_EQ(static_cast<double>(bytes), metric(bytes_key)) << tap;
+    EXPECT_EQ(static_cast<double>(rows->size()), metric("capture." + tap + ".frames")) << tap;
+  }
+  // The run lost and corrupted frames, and said so.
+  EXPECT_GT(metric("link0.a_to_b.dropped_loss"), 0);
+  EXPECT_GT(metric("b.mac.rx_fcs_errors"), 0);
+}
+
+TEST(Cli, CapturesAreByteIdenticalForTheSameSeed) {
+  auto capture = [](const std::string& name) {
+    std::string d = tmp_dir(name);
+    auto r = run_hostwire("run " HOSTWIRE_SOURCE_DIR "/scenarios/lossy_link.yaml --set duration=1ms --out " + d);
+    EXPECT_EQ(r.code, 0) << r.output;
+    std::ifstream in(d + "/link0.a_to_b.pcap", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  std::string a = capture("pcap_det_a"), b = capture("pcap_det_b");
+  EXPECT_GT(a.size(), 1000u);
+  EXPECT_EQ(a, b);
+}
+
+TEST(Cli, UnknownTapPointIsBadInput) {
+  auto r = run_hostwire("check " + kQuickstart + " --pcap link0.a_to_c");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("unknown tap point 'link0.a_to_c'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'link0.a_to_b'?"), std::string::npos) << r.output;
+}
+
+TEST(Cli, QuickstartCaptureOpensCleanlyInTshark) {
+  if (!hostwire::testing::tshark_available()) GTEST_SKIP() << "tshark not installed";
+  std::string d = tmp_dir("qs_pcap");
+  auto r = run_hostwire("run " + kQuickstart + " --set duration=100us --pcap link0.a_to_b --pcap link0.b_to_a --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* tap : {"link0.a_to_b", "link0.b_to_a"}) {
+    auto rows = hostwire::testing::tshark_read(d + "/" + tap + ".pcap");
+    ASSERT_TRUE(rows);
+    EXPECT_GT(rows->size(), 10u);
+    for (const auto& row : *rows) {
+      ASSERT_FALSE(row.has_warning_or_error()) << tap << ": " << row.expert_message;
+      ASSERT_EQ(row.ip_checksum + row.udp_checksum, "11") << tap;
+    }
+  }
 }

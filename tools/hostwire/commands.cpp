@@ -29,7 +29,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage = R"(hostwire: cycle-approximate simulator of hosts, NICs and the wire
 
 usage:
-  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]...
+  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]...
   hostwire check SCENARIO [--set key=value]... [--seed N]
   hostwire params [PREFIX] [--platform NAME]
   hostwire --help | --version
@@ -57,6 +57,12 @@ LoadResult load(const std::string& path, const po::variables_map& vm, const Cata
   LoadOptions opts;
   if (vm.count("set")) opts.overrides = vm["set"].as<std::vector<std::string>>();
   if (vm.count("seed")) opts.seed = vm["seed"].as<uint64_t>();
+  auto r = load_scenario_file(path, catalog, opts);
+  if (!r.scenario || !vm.count("pcap")) return r;
+  // --pcap adds tap points to the scenario's own; reload so they are checked like the file's.
+  std::string taps = r.scenario->at("outputs.pcap").text;
+  for (const auto& t : vm["pcap"].as<std::vector<std::string>>()) taps += (taps.empty() ? "" : ",") + t;
+  opts.overrides.push_back("outputs.pcap=" + taps);
   return load_scenario_file(path, catalog, opts);
 }
 
@@ -156,17 +162,18 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
   const auto wall_start = std::chrono::steady_clock::now();
   const std::string started = utc_now();
   SimContext ctx(s.seed());
+  ctx.set_output_dir(out_dir);
   std::unique_ptr<sc_core::sc_module> top;
   std::unique_ptr<Sampler> sampler;
   try {
     top = catalog.build(s, ctx);
     sampler = std::make_unique<Sampler>("sampler", ctx, Time{s.at("outputs.timeseries_interval").integer});
     sc_core::sc_start(to_sc(s.duration()));
+    ctx.run_end_hooks();
   } catch (const std::exception& e) {
     std::cerr << path << ": simulation failed: " << e.what() << '\n';
     return kExitSimFailure;
   }
-  ctx.run_end_hooks();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const auto broken = ctx.check_invariants();
 
@@ -213,6 +220,7 @@ int main(int argc, char** argv) {
       "seed", po::value<uint64_t>(), "scenario seed (overrides the file's)")(
       "out", po::value<std::string>(), "output folder (default: outputs.dir, else out/<scenario name>)")(
       "log", po::value<std::vector<std::string>>()->composing(), "log level per component: who=level (repeatable)")(
+      "pcap", po::value<std::vector<std::string>>()->composing(), "capture a tap point to DIR/<tap>.pcap (repeatable)")(
       "platform", po::value<std::string>(), "params: list only this platform");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/tshark.h"
+
 #include <cstdio>
 #include <sstream>
 
@@ -207,7 +209,7 @@ TEST(PcapReader, InconsistentFilesAreErrors) {
 // builder writes. Any expert info of warning or error severity (malformed packet, bad
 // checksum, bad length) fails the test.
 TEST(PcapWriter, TsharkAcceptsEveryFrame) {
-  if (std::system("command -v tshark > /dev/null 2>&1") != 0) GTEST_SKIP() << "tshark not installed";
+  if (!hostwire::testing::tshark_available()) GTEST_SKIP() << "tshark not installed";
   const auto path = temp_path("net_tshark.pcap");
   PcapWriter w;
   ASSERT_TRUE(w.open(path).ok());
@@ -237,33 +239,14 @@ TEST(PcapWriter, TsharkAcceptsEveryFrame) {
   }
   ASSERT_TRUE(w.close().ok());
 
-  const std::string command = "tshark -r '" + path +
-                              "' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE"
-                              " -o tcp.analyze_sequence_numbers:FALSE"
-                              " -T fields -E separator=/t -e frame.len -e _ws.expert.severity -e _ws.expert.message"
-                              " -e ip.checksum.status -e udp.checksum.status -e tcp.checksum.status 2>/dev/null";
-  std::FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char chunk[4096];
-  size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) output.append(chunk, n);
-  ASSERT_EQ(pclose(pipe), 0) << output;
-
-  // Severity values from epan/proto.h: PI_WARN 0x00600000, PI_ERROR 0x00800000.
-  std::istringstream lines(output);
-  std::string line;
+  auto rows = hostwire::testing::tshark_read(path);
+  ASSERT_TRUE(rows) << "tshark could not read " << path;
   int frames = 0;
-  while (std::getline(lines, line)) {
+  for (const auto& row : *rows) {
     ++frames;
-    std::vector<std::string> fields;
-    std::istringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, '\t');) fields.push_back(cell);
-    fields.resize(6);
-    for (const char* severity : {"6291456", "8388608"})
-      EXPECT_EQ(fields[1].find(severity), std::string::npos) << "frame " << frames << ": " << fields[2];
-    EXPECT_EQ(fields[3], "1") << "IPv4 checksum status, frame " << frames;  // 1 = good
-    EXPECT_EQ(fields[4] + fields[5], "1") << "UDP/TCP checksum status, frame " << frames;
+    EXPECT_FALSE(row.has_warning_or_error()) << "frame " << frames << ": " << row.expert_message;
+    EXPECT_EQ(row.ip_checksum, "1") << "IPv4 checksum status, frame " << frames;  // 1 = good
+    EXPECT_EQ(row.udp_checksum + row.tcp_checksum, "1") << "UDP/TCP checksum status, frame " << frames;
   }
   EXPECT_EQ(frames, sent);
 }
