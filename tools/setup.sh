@@ -2,6 +2,7 @@
 # Installs every Debian package hostwire's build, tests and reports need (only what is
 # missing; quiet when all is there), then configures and builds in build/.
 set -euo pipefail
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1  # test discovery runs SystemC binaries during the build
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
