@@ -48,6 +48,14 @@ class Histogram {
   // Value at quantile q in [0,1]: the midpoint of the bucket holding it, clamped to [min, max].
   int64_t quantile(double q) const;
 
+  // Non-empty buckets as (upper bound, count), ascending: enough to draw a CDF.
+  std::vector<std::pair<uint64_t, uint64_t>> bucket_counts() const {
+    std::vector<std::pair<uint64_t, uint64_t>> v;
+    for (size_t i = 0; i < buckets_.size(); ++i)
+      if (buckets_[i]) v.emplace_back(bucket_high(i), buckets_[i]);
+    return v;
+  }
+
   static size_t bucket_of(uint64_t v);
   static uint64_t bucket_low(size_t idx);
   static uint64_t bucket_high(size_t idx);
@@ -77,6 +85,26 @@ class StatsRegistry {
   nlohmann::ordered_json metrics_json() const;
   // time_s then one column per series, header "name[unit]". Returns false on I/O error.
   bool write_timeseries_csv(const std::string& path) const;
+
+  // Read access for report writers (HTML plots, VCD): series in registration order.
+  struct SeriesView {
+    const std::string& name;
+    const std::string& unit;
+  };
+  std::vector<SeriesView> series_list() const {
+    std::vector<SeriesView> v;
+    for (const auto& s : series_) v.push_back({s.name, s.unit});
+    return v;
+  }
+  const std::vector<int64_t>& sample_times_ps() const { return sample_times_; }
+  const std::vector<std::vector<double>>& samples() const { return samples_; }  // [row][series]
+  // Histograms by name, sorted.
+  std::vector<std::pair<std::string, const Histogram*>> histograms() const {
+    std::vector<std::pair<std::string, const Histogram*>> v;
+    for (const auto& [name, e] : entries_)
+      if (e.histogram) v.emplace_back(name, e.histogram.get());
+    return v;
+  }
 
   const Counter* find_counter(const std::string& name) const;
   const Histogram* find_histogram(const std::string& name) const;
