@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
-# Sets up (packages, build) and runs every test through ctest.
+# Sets up (packages, build) and runs every test through ctest, then the same suite in the
+# AddressSanitizer/UBSan build (with debug assertions), then each fuzz target for a bounded
+# time. Any failure, sanitizer report or fuzz crash fails the run.
+#   tools/test.sh            everything (what CI runs)
+#   QUICK=1 tools/test.sh    the normal build's tests only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/setup.sh
 export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
-cd build
-ctest --output-on-failure -j "$(nproc)" "$@"
+jobs=$(nproc)
+
+tools/setup.sh
+echo "== tests (build/)"
+(cd build && ctest --output-on-failure -j "$jobs")
+[ "${QUICK:-0}" = 1 ] && exit 0
+
+echo "== tests under AddressSanitizer + UBSan (build-asan/)"
+BUILD_DIR=build-asan CMAKE_ARGS="-DHOSTWIRE_SANITIZE=ON" tools/setup.sh
+# halt_on_error: any report fails the test that caused it. LeakSanitizer stays on.
+export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+(cd build-asan && ctest --output-on-failure -j "$jobs" -LE benchmark)
+
+echo "== fuzzing (build-fuzz/), ${FUZZ_SECONDS:-30} s per target"
+tools/fuzz.sh "${FUZZ_SECONDS:-30}"

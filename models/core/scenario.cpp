@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 namespace hostwire {
@@ -54,6 +55,9 @@ class Loader {
     YAML::Node root;
     try {
       root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      error(e.mark, "", "nested more than " + std::to_string(e.depth() - 1) + " levels deep");
+      return finish();
     } catch (const YAML::Exception& e) {
       error(e.mark, "", e.msg);
       return finish();
@@ -256,7 +260,8 @@ class Loader {
         error(it->first.Mark(), key, "duplicate key");
         continue;
       }
-      const YAML::Node& v = it->second;
+      // A copy: `it->second` lives in a proxy that dies with this statement.
+      const YAML::Node v = it->second;
       YAML::Mark km = it->first.Mark();
       if (v.IsMap() && !spec_by_key_.count(key)) flatten(v, key + ".", depth + 1, key);
       else set_from_node(key, v, &km);
@@ -334,7 +339,7 @@ class Loader {
       }
       for (const auto& axis : scenario_.sweep)
         if (axis.key == key) error(it->first.Mark(), key, "duplicate sweep axis");
-      const YAML::Node& vals = it->second;
+      const YAML::Node vals = it->second;  // a copy, as above
       if (!vals.IsSequence() || vals.size() == 0) {
         error(vals.Mark(), key, "a sweep axis is a non-empty list of values");
         continue;

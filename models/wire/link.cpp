@@ -1,6 +1,7 @@
 #include "wire/link.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "wire/ethernet_timing.h"
 
@@ -108,6 +109,7 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
 }
 
 void LinkChannel::schedule(Time arrive, tlm::tlm_generic_payload* gp) {
+  assert(arrive >= hostwire::now() && "no time travel: a frame cannot arrive before it is sent");
   bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
   arrivals_.push({arrive.ps, seq_++, gp});
   if (earliest) {

@@ -1,5 +1,7 @@
 #include "wire/mac.h"
 
+#include <cassert>
+
 namespace hostwire::wire {
 
 Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params, const std::string& stat_name,
@@ -57,6 +59,7 @@ void Mac::start_next() {
   Frame* f = queue_.front();
   queue_.pop_front();
   queued_bytes_ -= f->packet.frame_bytes();
+  assert(queued_bytes_ >= 0 && (queued_bytes_ == 0) == queue_.empty());
   tx_frames_.add();
   tx_bytes_.add(f->packet.frame_bytes());
   tlm::tlm_phase phase = tlm::BEGIN_REQ;

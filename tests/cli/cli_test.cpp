@@ -220,3 +220,35 @@ TEST(Cli, QuickstartCaptureOpensCleanlyInTshark) {
     }
   }
 }
+
+TEST(Cli, HostileScenarioFilesFailCleanlyNamingTheFile) {
+  std::string d = tmp_dir("hostile");
+  std::string garbage;
+  uint64_t x = 12345;
+  for (int i = 0; i < 4096; ++i) x = x * 6364136223846793005ULL + 1442695040888963407ULL, garbage += char(x >> 56);
+  std::string aliases = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 0; i < 9; ++i)
+    aliases += "b" + std::to_string(i) + ": &b" + std::to_string(i) + " [" +
+               std::string(i ? "*b" + std::to_string(i - 1) : "*a") + ", " + (i ? "*b" + std::to_string(i - 1) : "*a") +
+               ", " + (i ? "*b" + std::to_string(i - 1) : "*a") + "]\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"empty.yaml", ""},
+      {"garbage.yaml", garbage},
+      {"unclosed.yaml", "platform: [link_pair\nduration: {1ms\n"},
+      {"duplicate.yaml", "platform: link_pair\nduration: 1ms\nduration: 2ms\n"},
+      {"aliases.yaml", "platform: link_pair\n" + aliases + "sweep:\n  link0.rate: *b8\n"},
+      {"deep.yaml", "platform: link_pair\nparameters: " + std::string(10000, '[') + std::string(10000, ']') + "\n"},
+      {"longkey.yaml", "platform: link_pair\n" + std::string(1 << 20, 'k') + ": 1\n"},
+      {"overflow.yaml", "platform: link_pair\nseed: 99999999999999999999999\nduration: 99999999999999999999s\n"},
+  };
+  for (const auto& [name, text] : cases) {
+    std::string path = write(d, name, text);
+    auto r = run_hostwire("check " + path);
+    EXPECT_EQ(r.code, 2) << name << ": " << r.output.substr(0, 300);
+    EXPECT_NE(r.output.find(path), std::string::npos) << name << ": " << r.output.substr(0, 300);
+    EXPECT_LT(r.output.size(), 20000u) << name;  // bounded: no megabyte echo, no error flood
+  }
+  auto missing = run_hostwire("check " + d + "/missing.yaml");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.output.find("missing.yaml: cannot open"), std::string::npos);
+}
