@@ -24,6 +24,7 @@ struct GlobalParams {
   std::string outputs_dir;
   Time timeseries_interval = Time::from_us(100);
   std::string pcap;
+  std::string vcd;
   std::string log;
   template <class V>
   void visit(V& v) {
@@ -33,6 +34,7 @@ struct GlobalParams {
     v(timeseries_interval, "outputs.timeseries_interval", "simulated interval between time-series samples",
       Limits::positive());
     v(pcap, "outputs.pcap", "tap points to capture as pcap, comma-separated or a YAML list (e.g. link0.a_to_b)");
+    v(vcd, "outputs.vcd", "signals to record in DIR/trace.vcd, name patterns with * (e.g. link0.*, a.mac.*; * for all)");
     v(log, "outputs.log", "log levels per component, comma-separated (e.g. link0=debug,*=warn)");
   }
 };

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "core/rng.h"
 #include "core/stats.h"
 #include "core/units.h"
+#include "core/vcd.h"
 
 namespace hostwire {
 
@@ -28,6 +30,12 @@ class SimContext {
   FramePool& frames() { return frames_; }
   Rng rng(const std::string& stream) const { return Rng(seed_, stream); }
   uint64_t seed() const { return seed_; }
+  // Waveforms: models declare their signals on this writer as they are built; the run opens
+  // the file (or not) afterwards, so a disabled trace costs one compare per change.
+  VcdWriter& vcd() { return *vcd_; }
+  // Selects signals by pattern; call before the models are built.
+  void set_vcd_patterns(std::vector<std::string> patterns) { vcd_ = std::make_unique<VcdWriter>(std::move(patterns)); }
+
   // Folder for files a model writes itself (captures); the run's --out.
   const std::string& output_dir() const { return output_dir_; }
   void set_output_dir(std::string dir) { output_dir_ = std::move(dir); }
@@ -50,6 +58,7 @@ class SimContext {
  private:
   uint64_t seed_;
   std::string output_dir_ = ".";
+  std::unique_ptr<VcdWriter> vcd_ = std::make_unique<VcdWriter>();
   FramePool frames_;  // declared before stats so frames outlive nothing that points at them
   StatsRegistry stats_;
   uint64_t activations_ = 0;

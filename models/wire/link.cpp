@@ -33,6 +33,11 @@ LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const Li
   SC_METHOD(deliver_due);
   sensitive << arrival_event_;
   dont_initialize();
+  SC_METHOD(busy_end);
+  sensitive << busy_end_event_;
+  dont_initialize();
+  vcd_busy_ = ctx.vcd().wire(stat_name + ".busy");
+  vcd_in_flight_ = ctx.vcd().wire(stat_name + ".in_flight", 32);
 
   auto& st = ctx.stats();
   // Line time already spent: a frame still on the line at the end counts only its part so far.
@@ -79,6 +84,10 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
   wire_bytes_.add(static_cast<uint64_t>(wire_bytes(frame)));
   busy_ps_.add(static_cast<uint64_t>((line_free - start).ps));
   if (on_transmit) on_transmit(p, start);
+  if (ctx_.vcd().enabled(vcd_busy_)) {
+    ctx_.vcd().change(vcd_busy_, start, 1);
+    busy_end_event_.notify(to_sc(last_bit - hostwire::now()));
+  }
   HW_LOG(log_, trace, "frame {} ({} B) on the wire {}..{}", p.id, frame, to_string(start), to_string(last_bit));
 
   Time arrive = last_bit + params_.propagation;
@@ -112,6 +121,7 @@ void LinkChannel::schedule(Time arrive, tlm::tlm_generic_payload* gp) {
   assert(arrive >= hostwire::now() && "no time travel: a frame cannot arrive before it is sent");
   bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
   arrivals_.push({arrive.ps, seq_++, gp});
+  ctx_.vcd().change(vcd_in_flight_, hostwire::now(), arrivals_.size());
   if (earliest) {
     arrival_event_.cancel();
     arrival_event_.notify(to_sc(arrive - hostwire::now()));
@@ -133,6 +143,12 @@ void LinkChannel::deliver_due() {
     gp->release();
   }
   if (!arrivals_.empty()) arrival_event_.notify(to_sc(Time{arrivals_.top().at_ps - t}));
+  ctx_.vcd().change(vcd_in_flight_, hostwire::now(), arrivals_.size());
+}
+
+void LinkChannel::busy_end() {
+  ctx_.activation();
+  ctx_.vcd().change(vcd_busy_, hostwire::now(), 0);
 }
 
 Link::Link(sc_core::sc_module_name name, SimContext& ctx, const LinkParams& params, const FaultParams& a_to_b_faults,

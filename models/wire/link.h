@@ -64,6 +64,7 @@ class LinkChannel : public sc_core::sc_module {
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void deliver_due();
   void schedule(Time arrive, tlm::tlm_generic_payload* gp);
+  void busy_end();  // the last bit left: the line idles through the inter-frame gap
 
   struct Arrival {
     int64_t at_ps;
@@ -80,6 +81,9 @@ class LinkChannel : public sc_core::sc_module {
   uint64_t seq_ = 0;
   std::priority_queue<Arrival, std::vector<Arrival>, std::greater<>> arrivals_;
   sc_core::sc_event arrival_event_;
+  sc_core::sc_event busy_end_event_;  // only notified while the busy signal is traced
+  int vcd_busy_;        // 1 while frame bits (preamble to FCS) are on the line
+  int vcd_in_flight_;   // frames propagating
 
   Counter& frames_in_;
   Counter& bytes_in_;

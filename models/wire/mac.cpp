@@ -23,6 +23,7 @@ Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params,
       offered_frames_(ctx.stats().counter(stat_name + ".tx_offered", "frames", "frames offered to the transmit queue")),
       rx_arrived_(ctx.stats().counter(stat_name + ".rx_arrived", "frames", "frames whose last bit arrived from the wire")) {
   rx.register_nb_transport_fw(this, &Mac::rx_frame);
+  vcd_tx_queue_ = ctx.vcd().wire(stat_name + ".tx_queue_bytes", 32);
   SC_HAS_PROCESS(Mac);
   SC_METHOD(wire_free);
   sensitive << wire_free_event_;
@@ -51,6 +52,7 @@ bool Mac::send(Frame* frame) {
   }
   queue_.push_back(frame);
   queued_bytes_ += bytes;
+  ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   if (!tx_busy_) start_next();
   return true;
 }
@@ -60,6 +62,7 @@ void Mac::start_next() {
   queue_.pop_front();
   queued_bytes_ -= f->packet.frame_bytes();
   assert(queued_bytes_ >= 0 && (queued_bytes_ == 0) == queue_.empty());
+  ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   tx_frames_.add();
   tx_bytes_.add(f->packet.frame_bytes());
   tlm::tlm_phase phase = tlm::BEGIN_REQ;

@@ -63,6 +63,7 @@ class Mac : public sc_core::sc_module {
   int64_t queued_bytes_ = 0;
   bool tx_busy_ = false;
   sc_core::sc_event wire_free_event_;
+  int vcd_tx_queue_;  // bytes waiting in the transmit queue
 
   Counter& tx_frames_;
   Counter& tx_bytes_;

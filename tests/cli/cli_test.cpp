@@ -252,3 +252,18 @@ TEST(Cli, HostileScenarioFilesFailCleanlyNamingTheFile) {
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.output.find("missing.yaml: cannot open"), std::string::npos);
 }
+
+TEST(Cli, VcdFromScenarioPatternsOrFlag) {
+  std::string d = tmp_dir("vcd");
+  auto r = run_hostwire("run " + kQuickstart + " --set duration=5us --set outputs.vcd=link0.*,a.mac.* --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::ifstream in(d + "/trace.vcd");
+  std::string vcd((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(vcd.find("$var wire 1 "), std::string::npos);
+  EXPECT_NE(vcd.find("busy"), std::string::npos);
+  EXPECT_EQ(vcd.find("$scope module b $end"), std::string::npos);  // b.mac.* not selected
+  EXPECT_EQ(read_json(d + "/report.json")["outputs"]["vcd"], d + "/trace.vcd");
+  auto bad = run_hostwire("run " + kQuickstart + " --set duration=5us --vcd /nonexistent/dir/x.vcd --out " + d);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.output.find("--vcd"), std::string::npos) << bad.output;
+}

@@ -29,7 +29,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage = R"(hostwire: cycle-approximate simulator of hosts, NICs and the wire
 
 usage:
-  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]...
+  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]... [--vcd FILE]
   hostwire check SCENARIO [--set key=value]... [--seed N]
   hostwire params [PREFIX] [--platform NAME]
   hostwire --help | --version
@@ -44,6 +44,22 @@ void print_errors(const std::vector<InputError>& errors) {
 
 std::string default_out_dir(const std::string& scenario_path) {
   return (fs::path("out") / fs::path(scenario_path).stem()).string();
+}
+
+// "a, b,c" -> {"a", "b", "c"}
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : text + ",") {
+    if (c != ',') {
+      if (c != ' ' || !item.empty()) item += c;
+      continue;
+    }
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    item.clear();
+  }
+  return out;
 }
 
 std::string utc_now() {
@@ -163,13 +179,26 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
   const std::string started = utc_now();
   SimContext ctx(s.seed());
   ctx.set_output_dir(out_dir);
+  std::vector<std::string> vcd_patterns = split_list(s.at("outputs.vcd").text);
+  std::string vcd_path;
+  if (vm.count("vcd")) vcd_path = vm["vcd"].as<std::string>();
+  else if (!vcd_patterns.empty()) vcd_path = (fs::path(out_dir) / "trace.vcd").string();
+  ctx.set_vcd_patterns(vcd_patterns);
   std::unique_ptr<sc_core::sc_module> top;
   std::unique_ptr<Sampler> sampler;
   try {
     top = catalog.build(s, ctx);
     sampler = std::make_unique<Sampler>("sampler", ctx, Time{s.at("outputs.timeseries_interval").integer});
+    if (!vcd_path.empty()) {
+      std::string error;
+      if (!ctx.vcd().open(vcd_path, error)) {
+        std::cerr << "--vcd: " << error << '\n';
+        return kExitBadInput;
+      }
+    }
     sc_core::sc_start(to_sc(s.duration()));
     ctx.run_end_hooks();
+    if (ctx.vcd().is_open() && !ctx.vcd().close(now())) throw std::runtime_error("cannot finish " + vcd_path);
   } catch (const std::exception& e) {
     std::cerr << path << ": simulation failed: " << e.what() << '\n';
     return kExitSimFailure;
@@ -186,6 +215,14 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
                       {"process_activations", ctx.activations()},
                       {"packets_created", ctx.next_packet_id() - 1}};
   report["invariants"] = {{"violations", broken}};
+  {
+    auto& files = report["outputs"] = nlohmann::ordered_json::object();
+    files["report"] = "report.json";
+    files["timeseries"] = "timeseries.csv";
+    if (!vcd_path.empty()) files["vcd"] = vcd_path;
+    auto taps = split_list(s.at("outputs.pcap").text);
+    for (const auto& t : taps) files["pcap"].push_back(t + ".pcap");
+  }
   report["metrics"] = ctx.stats().metrics_json();
   report["wall"] = {{"started_utc", started},
                     {"seconds", wall},
@@ -221,6 +258,7 @@ int main(int argc, char** argv) {
       "out", po::value<std::string>(), "output folder (default: outputs.dir, else out/<scenario name>)")(
       "log", po::value<std::vector<std::string>>()->composing(), "log level per component: who=level (repeatable)")(
       "pcap", po::value<std::vector<std::string>>()->composing(), "capture a tap point to DIR/<tap>.pcap (repeatable)")(
+      "vcd", po::value<std::string>(), "write waveforms to FILE (signals: outputs.vcd patterns, else all)")(
       "platform", po::value<std::string>(), "params: list only this platform");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
