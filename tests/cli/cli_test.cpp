@@ -267,3 +267,12 @@ TEST(Cli, VcdFromScenarioPatternsOrFlag) {
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("--vcd"), std::string::npos) << bad.output;
 }
+
+TEST(Cli, LogLevelsPerComponentStampedWithSimulatedTime) {
+  std::string d = tmp_dir("logs");
+  auto r = run_hostwire("run " HOSTWIRE_SOURCE_DIR "/scenarios/lossy_link.yaml --set duration=200us --log link0.a_to_b=debug --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("] link0.a_to_b: frame "), std::string::npos) << r.output.substr(0, 500);
+  EXPECT_NE(r.output.find("lost (loss)"), std::string::npos);
+  EXPECT_EQ(r.output.find("] link0.b_to_a: "), std::string::npos);  // not raised for the other direction
+}
