@@ -42,6 +42,8 @@ class VcdWriter {
   int wire(const std::string& hier_name, int width = 1);  // bit vector, $var wire
   int real(const std::string& hier_name);                 // double, $var real
   bool enabled(int handle) const { return handle >= 0; }
+  // Selected and the file is open: worth scheduling work (events) to record this signal.
+  bool recording(int handle) const { return handle >= 0 && is_open(); }
 
   // Creates (truncates) the file and writes the header, the scope tree, and the initial
   // value of every selected signal (0) at #0. On failure returns false and sets `error`.

@@ -84,7 +84,7 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
   wire_bytes_.add(static_cast<uint64_t>(wire_bytes(frame)));
   busy_ps_.add(static_cast<uint64_t>((line_free - start).ps));
   if (on_transmit) on_transmit(p, start);
-  if (ctx_.vcd().enabled(vcd_busy_)) {
+  if (ctx_.vcd().recording(vcd_busy_)) {  // tracing off: no extra event per frame
     ctx_.vcd().change(vcd_busy_, start, 1);
     busy_end_event_.notify(to_sc(last_bit - hostwire::now()));
   }

@@ -1,5 +1,5 @@
 // Every scenario in scenarios/, run twice with one seed, gives byte-identical outputs
-// (report.json without its wall-clock block, timeseries.csv, every capture); another seed
+// (report.json without its wall-clock block, timeseries.csv, captures, VCD waveforms); another seed
 // changes the stochastic metrics.
 #include <sys/wait.h>
 
@@ -29,7 +29,7 @@ std::map<std::string, std::string> run(const fs::path& scenario, const std::stri
                                               std::to_string(getpid()));
   fs::remove_all(out);
   std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " run " + scenario.string() +
-                    " --set duration=2ms --pcap link0.a_to_b --seed " + seed + " --out " + out.string() + " > /dev/null 2>&1";
+                    " --set duration=2ms --set outputs.vcd=* --pcap link0.a_to_b --seed " + seed + " --out " + out.string() + " > /dev/null 2>&1";
   int status = std::system(cmd.c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
   std::map<std::string, std::string> files;
@@ -54,7 +54,8 @@ TEST(Determinism, EveryScenarioSameSeedSameBytesOtherSeedOtherNumbers) {
     if (e.path().extension() != ".yaml") continue;
     ++scenarios;
     auto a = run(e.path(), "11", "a"), b = run(e.path(), "11", "b"), c = run(e.path(), "12", "c");
-    ASSERT_GE(a.size(), 3u) << e.path();  // report, time series, capture
+    ASSERT_GE(a.size(), 4u) << e.path();  // report, time series, capture, waveforms
+    EXPECT_EQ(a.count("trace.vcd"), 1u);
     EXPECT_EQ(a.size(), b.size());
     for (const auto& [name, bytes] : a) EXPECT_TRUE(bytes == b[name]) << e.path() << ": " << name << " differs";
     EXPECT_NE(a["report.json"], c["report.json"]) << e.path() << ": the seed changed nothing";
