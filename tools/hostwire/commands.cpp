@@ -16,6 +16,9 @@
 #include "core/scenario.h"
 #include "core/sim.h"
 #include "platforms/catalog.h"
+#include "tools/hostwire/diff.h"
+#include "tools/hostwire/sweep.h"
+#include "tools/report/html_report.h"
 
 namespace hostwire::cli {
 
@@ -30,7 +33,11 @@ constexpr const char* kUsage = R"(hostwire: cycle-approximate simulator of hosts
 
 usage:
   hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]... [--vcd FILE]
-  hostwire check SCENARIO [--set key=value]... [--seed N]
+                        [--grid key=v1,v2,...]... [--point K]
+  hostwire check SCENARIO [--set key=value]... [--seed N] [--grid key=v1,v2,...]...
+  hostwire sweep SCENARIO [--grid key=v1,v2,...]... [-j N] [--out DIR] [--set key=value]... [--seed N]
+  hostwire sweep --collect DIR
+  hostwire diff A B [--tolerance METRIC=X%]... [--default-tolerance X%]
   hostwire params [PREFIX] [--platform NAME]
   hostwire --help | --version
 
@@ -73,13 +80,14 @@ LoadResult load(const std::string& path, const po::variables_map& vm, const Cata
   LoadOptions opts;
   if (vm.count("set")) opts.overrides = vm["set"].as<std::vector<std::string>>();
   if (vm.count("seed")) opts.seed = vm["seed"].as<uint64_t>();
-  auto r = load_scenario_file(path, catalog, opts);
+  const auto grid = grid_option(vm);
+  auto r = load_with_grid(path, catalog, opts, grid, point_option(vm));
   if (!r.scenario || !vm.count("pcap")) return r;
   // --pcap adds tap points to the scenario's own; reload so they are checked like the file's.
   std::string taps = r.scenario->at("outputs.pcap").text;
   for (const auto& t : vm["pcap"].as<std::vector<std::string>>()) taps += (taps.empty() ? "" : ",") + t;
   opts.overrides.push_back("outputs.pcap=" + taps);
-  return load_scenario_file(path, catalog, opts);
+  return load_with_grid(path, catalog, opts, grid, std::nullopt);
 }
 
 int cmd_check(const std::string& path, const po::variables_map& vm) {
@@ -219,7 +227,12 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     auto& files = report["outputs"] = nlohmann::ordered_json::object();
     files["report"] = "report.json";
     files["timeseries"] = "timeseries.csv";
-    if (!vcd_path.empty()) files["vcd"] = vcd_path;
+    files["html"] = "report.html";
+    // Relative to DIR where inside it, so the report does not depend on where DIR is.
+    if (!vcd_path.empty()) {
+      auto rel = fs::path(vcd_path).lexically_relative(out_dir);
+      files["vcd"] = rel.empty() || *rel.begin() == ".." ? vcd_path : rel.string();
+    }
     auto taps = split_list(s.at("outputs.pcap").text);
     for (const auto& t : taps) files["pcap"].push_back(t + ".pcap");
   }
@@ -231,6 +244,9 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
   std::ofstream(report_path) << report.dump(2) << '\n';
   const std::string csv_path = (fs::path(out_dir) / "timeseries.csv").string();
   if (!ctx.stats().write_timeseries_csv(csv_path)) std::cerr << "cannot write " << csv_path << '\n';
+  std::string html_error;
+  if (!write_html_report((fs::path(out_dir) / "report.html").string(), report, ctx.stats(), html_error))
+    std::cerr << html_error << '\n';
 
   std::cout << fmt::format("{}: simulated {} in {:.3f} s wall; report: {}\n", path, to_string(now()), wall, report_path);
   for (const auto& w : s.workloads) {
@@ -259,7 +275,13 @@ int main(int argc, char** argv) {
       "log", po::value<std::vector<std::string>>()->composing(), "log level per component: who=level (repeatable)")(
       "pcap", po::value<std::vector<std::string>>()->composing(), "capture a tap point to DIR/<tap>.pcap (repeatable)")(
       "vcd", po::value<std::string>(), "write waveforms to FILE (signals: outputs.vcd patterns, else all)")(
-      "platform", po::value<std::string>(), "params: list only this platform");
+      "platform", po::value<std::string>(), "params: list only this platform")(
+      "grid", po::value<std::vector<std::string>>()->composing(), "run/check/sweep: sweep axis key=v1,v2,... (repeatable)")(
+      "point", po::value<size_t>(), "run/check: only point K of the sweep (0-based)")(
+      "jobs,j", po::value<unsigned>(), "sweep: points run at a time (default: number of cores)")(
+      "collect", po::value<std::string>(), "sweep: merge DIR/points/*/report.json into DIR/sweep.csv and sweep.html")(
+      "tolerance", po::value<std::vector<std::string>>()->composing(), "diff: METRIC=X% or METRIC=ignore, * globs (repeatable)")(
+      "default-tolerance", po::value<std::string>(), "diff: tolerance of every other value (default 0%)");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())("args", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -297,6 +319,8 @@ int main(int argc, char** argv) {
   };
   if (cmd == "run") return need_one("one SCENARIO file") ? cmd_run(args[0], vm) : kExitBadInput;
   if (cmd == "check") return need_one("one SCENARIO file") ? cmd_check(args[0], vm) : kExitBadInput;
+  if (cmd == "sweep") return cmd_sweep(args, vm);
+  if (cmd == "diff") return cmd_diff(args, vm);
   if (cmd == "params") {
     if (args.size() > 1) {
       std::cerr << "hostwire params: expected at most one PREFIX\n";
@@ -304,7 +328,7 @@ int main(int argc, char** argv) {
     }
     return cmd_params(args.empty() ? "" : args[0], vm);
   }
-  std::cerr << "hostwire: unknown command '" << cmd << "' (run, check, params)\n\n" << kUsage;
+  std::cerr << "hostwire: unknown command '" << cmd << "' (run, check, params, sweep, diff)\n\n" << kUsage;
   return kExitBadInput;
 }
 

@@ -1,0 +1,264 @@
+// `hostwire sweep`, `run --point`, `sweep --collect` and `hostwire diff` as a user runs them.
+// Each case starts the built binary (HOSTWIRE_BIN) in its own process.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+Result hostwire(const std::string& args) {
+  std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string tmp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("hostwire_sweep_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) { std::ofstream(path) << j.dump(2); }
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> out;
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string f; std::getline(ss, f, sep);) out.push_back(f);
+  return out;
+}
+
+const std::string kQuickstart = HOSTWIRE_SOURCE_DIR "/scenarios/quickstart.yaml";
+const std::string kGrid =
+    "--grid link0.rate=1Gbps,10Gbps --grid workloads.blast.frame_size=64B,1518B --set duration=1ms";
+
+}  // namespace
+
+TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
+  const std::string d = tmp_dir("grid");
+  auto r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  auto csv = lines_of(d + "/sweep.csv");
+  ASSERT_EQ(csv.size(), 5u) << r.output;
+  auto header = split(csv[0], ',');
+  ASSERT_GE(header.size(), 4u);
+  EXPECT_EQ(header[0], "point");
+  EXPECT_EQ(header[1], "link0.rate");
+  EXPECT_EQ(header[2], "workloads.blast.frame_size");
+  EXPECT_EQ(header[3], "status");
+  auto has = [&](const std::string& col) { return std::find(header.begin(), header.end(), col) != header.end(); };
+  EXPECT_TRUE(has("workloads.blast.rx_throughput [bit/s]")) << csv[0];
+  EXPECT_TRUE(has("workloads.blast.rx_frame_rate [frames/s]")) << csv[0];
+  EXPECT_TRUE(has("workloads.blast.latency.p50 [ps]")) << csv[0];
+  EXPECT_TRUE(has("workloads.blast.latency.p99 [ps]")) << csv[0];
+  EXPECT_TRUE(has("link0.a_to_b.utilisation [1]")) << csv[0];
+  EXPECT_TRUE(has("link0.a_to_b.throughput [bit/s]")) << csv[0];
+  // First axis slowest.
+  EXPECT_EQ(split(csv[1], ',')[1], "1Gbps");
+  EXPECT_EQ(split(csv[1], ',')[2], "64B");
+  EXPECT_EQ(split(csv[2], ',')[2], "1518B");
+  EXPECT_EQ(split(csv[3], ',')[1], "10Gbps");
+  for (size_t i = 1; i < csv.size(); ++i) {
+    auto f = split(csv[i], ',');
+    EXPECT_EQ(f[0], std::to_string(i - 1));
+    EXPECT_EQ(f[3], "ok") << csv[i];
+    EXPECT_EQ(read_json(d + "/points/" + f[0] + "/status.json")["status"], "ok");
+  }
+  auto manifest = read_json(d + "/sweep.json");
+  EXPECT_EQ(manifest["points"].size(), 4u);
+  EXPECT_EQ(manifest["points"][3]["overrides"][0], "link0.rate=10Gbps");
+  std::ifstream html(d + "/sweep.html");
+  std::string page((std::istreambuf_iterator<char>(html)), {});
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("workloads.blast.rx_throughput"), std::string::npos);
+
+  // A point run alone gives the same report (the wall-clock block aside).
+  const std::string alone = tmp_dir("alone");
+  r = hostwire("run " + kQuickstart + " " + kGrid + " --point 3 --out " + alone);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto a = read_json(d + "/points/3/report.json"), b = read_json(alone + "/report.json");
+  EXPECT_EQ(a["scenario"]["parameters"]["link0.rate"], "10Gbps");
+  EXPECT_EQ(a["scenario"]["parameters"]["workloads.blast.frame_size"], "1518B");
+  a.erase("wall");
+  b.erase("wall");
+  EXPECT_EQ(a, b);
+
+  // The same two compare equal with hostwire diff; the sweep compares equal to itself.
+  r = hostwire("diff " + d + "/points/3/report.json " + alone + "/report.json");
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = hostwire("diff " + d + " " + d + "/sweep.csv");
+  EXPECT_EQ(r.code, 0) << r.output;
+  fs::remove_all(alone);
+
+  // Rerun: every point is done, nothing is run again.
+  const auto mtime = fs::last_write_time(d + "/points/2/report.json");
+  r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("4 already done, 0 to run"), std::string::npos) << r.output;
+  EXPECT_EQ(fs::last_write_time(d + "/points/2/report.json"), mtime);
+
+  // A lost point: --collect lists it and exits 1; the row says missing.
+  fs::remove(d + "/points/1/report.json");
+  r = hostwire("sweep --collect " + d);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("missing: point 1"), std::string::npos) << r.output;
+  EXPECT_EQ(split(lines_of(d + "/sweep.csv")[2], ',')[3], "missing");
+
+  // A rerun runs only that point; then --collect is complete.
+  r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("3 already done, 1 to run"), std::string::npos) << r.output;
+  EXPECT_EQ(fs::last_write_time(d + "/points/2/report.json"), mtime);
+  r = hostwire("sweep --collect " + d);
+  EXPECT_EQ(r.code, 0) << r.output;
+
+  // The folder belongs to this sweep: another grid into it is refused.
+  r = hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,2Gbps --set duration=1ms --out " + d);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("holds another sweep"), std::string::npos) << r.output;
+  fs::remove_all(d);
+}
+
+TEST(Sweep, FailingPointIsRecordedAndDoesNotStopTheSweep) {
+  // 2000B passes the key's own check but not the link's MTU: point 1 fails when it runs.
+  const std::string d = tmp_dir("fail");
+  auto r = hostwire("sweep " + kQuickstart + " --grid workloads.blast.frame_size=64B,2000B --set duration=1ms -j 2 --out " + d);
+  EXPECT_EQ(r.code, 1) << r.output;
+  auto st0 = read_json(d + "/points/0/status.json"), st1 = read_json(d + "/points/1/status.json");
+  EXPECT_EQ(st0["status"], "ok");
+  EXPECT_EQ(st1["status"], "failed");
+  EXPECT_EQ(st1["exit_code"], 2);
+  EXPECT_NE(st1["error"].get<std::string>().find("frame_size"), std::string::npos) << st1.dump(2);
+  auto csv = lines_of(d + "/sweep.csv");
+  ASSERT_EQ(csv.size(), 3u);
+  EXPECT_EQ(split(csv[1], ',')[2], "ok");
+  EXPECT_EQ(split(csv[2], ',')[2], "failed");
+  r = hostwire("sweep --collect " + d);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("failed: point 1"), std::string::npos) << r.output;
+  fs::remove_all(d);
+}
+
+TEST(Sweep, BadInput) {
+  auto r = hostwire("run " + kQuickstart + " --point 0 --set duration=1ms");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("no sweep"), std::string::npos) << r.output;
+
+  r = hostwire("run " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --point 2");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("point 2 is out of range: the sweep has 2 points (0..1)"), std::string::npos) << r.output;
+
+  r = hostwire("check " + kQuickstart + " --grid link0.rat=1Gbps,10Gbps");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--grid: link0.rat: unknown key (did you mean 'link0.rate'?)"), std::string::npos) << r.output;
+
+  r = hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--grid: link0.rate:"), std::string::npos) << r.output;
+
+  r = hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --grid workloads.blast.frame_size=64B,128B,256B");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("sweep of 6 points"), std::string::npos) << r.output;
+
+  const std::string d = tmp_dir("bad");
+  r = hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --set link0.rate=5Gbps --out " + d);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("sweep axis"), std::string::npos) << r.output;
+
+  r = hostwire("sweep " + kQuickstart + " --out " + d);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("no sweep"), std::string::npos) << r.output;
+
+  r = hostwire("sweep --collect " + d + "/nowhere");
+  EXPECT_EQ(r.code, 2) << r.output;
+  fs::remove_all(d);
+}
+
+TEST(Diff, ExitCodesAndTolerances) {
+  const std::string d = tmp_dir("diff");
+  auto r = hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/a");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/b");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string a = d + "/a/report.json", b = d + "/b/report.json";
+
+  // Two runs differ only in wall-clock fields, which are ignored.
+  r = hostwire("diff " + a + " " + b);
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = hostwire("diff " + d + "/a " + d + "/b");  // run folders work too
+  EXPECT_EQ(r.code, 0) << r.output;
+
+  // Drift one metric by +3 %.
+  auto j = read_json(b);
+  const double v = j["metrics"]["workloads.blast.rx_throughput"]["value"].get<double>();
+  j["metrics"]["workloads.blast.rx_throughput"]["value"] = v * 1.03;
+  const std::string c = d + "/c.json";
+  write_json(c, j);
+
+  r = hostwire("diff " + a + " " + c);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("workloads.blast.rx_throughput"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("+3%"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("FAIL"), std::string::npos) << r.output;
+
+  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5%");
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%'");
+  EXPECT_EQ(r.code, 1) << r.output;
+  r = hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%' --tolerance workloads.blast.rx_throughput=4%");
+  EXPECT_EQ(r.code, 0) << r.output;  // the exact name wins over a glob
+  r = hostwire("diff " + a + " " + c + " --default-tolerance 3.5%");
+  EXPECT_EQ(r.code, 0) << r.output;
+  r = hostwire("diff " + a + " " + c + " --tolerance 'workloads.*=ignore'");
+  EXPECT_EQ(r.code, 0) << r.output;
+
+  // Bad input: 2.
+  r = hostwire("diff " + a + " " + d + "/missing.json");
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_thruput=5%");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("workloads.blast.rx_thruput"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'workloads.blast.rx_throughput'"), std::string::npos) << r.output;
+  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5");
+  EXPECT_EQ(r.code, 2) << r.output;
+  r = hostwire("diff " + a);
+  EXPECT_EQ(r.code, 2) << r.output;
+  std::ofstream(d + "/junk.json") << "{not json";
+  r = hostwire("diff " + a + " " + d + "/junk.json");
+  EXPECT_EQ(r.code, 2) << r.output;
+  fs::remove_all(d);
+}

@@ -1,0 +1,806 @@
+#include "tools/hostwire/sweep.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/sweep_grid.h"
+#include "platforms/catalog.h"
+#include "tools/hostwire/commands.h"
+
+extern char** environ;
+
+namespace hostwire::cli {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+std::vector<std::string> grid_option(const po::variables_map& vm) {
+  return vm.count("grid") ? vm["grid"].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+std::optional<size_t> point_option(const po::variables_map& vm) {
+  if (!vm.count("point")) return std::nullopt;
+  return vm["point"].as<size_t>();
+}
+
+namespace {
+
+std::vector<InputError> set_on_axis_errors(const Scenario& s, const std::vector<std::string>& overrides) {
+  std::vector<InputError> errors;
+  for (const auto& o : overrides) {
+    const std::string key = o.substr(0, o.find('='));
+    for (const auto& a : s.sweep)
+      if (a.key == key)
+        errors.push_back({"--set", key,
+                          "is a sweep axis, which sets it at every point; pin one value with --grid " + key + "=VALUE"});
+  }
+  return errors;
+}
+
+}  // namespace
+
+LoadResult load_with_grid(const std::string& path, const Catalog& catalog, LoadOptions& opts,
+                          const std::vector<std::string>& grid, std::optional<size_t> point) {
+  LoadResult r = load_scenario_file(path, catalog, opts);
+  if (!r.scenario) return r;
+  if (!grid.empty()) {
+    auto errors = apply_grid(*r.scenario, grid);
+    if (!errors.empty()) return {std::nullopt, std::move(errors)};
+  }
+  if (!point) return r;
+  const size_t n = point_count(*r.scenario);
+  if (n == 0)
+    return {std::nullopt,
+            {{"--point", "", "the scenario has no sweep; add a 'sweep:' section or give --grid key=v1,v2,..."}}};
+  if (*point >= n)
+    return {std::nullopt,
+            {{"--point", "",
+              fmt::format("point {} is out of range: the sweep has {} point{} (0..{})", *point, n, n == 1 ? "" : "s", n - 1)}}};
+  if (auto errors = set_on_axis_errors(*r.scenario, opts.overrides); !errors.empty()) return {std::nullopt, errors};
+  const std::vector<SweepAxis> axes = r.scenario->sweep;
+  for (auto& o : point_overrides(*r.scenario, *point)) opts.overrides.push_back(std::move(o));
+  LoadResult p = load_scenario_file(path, catalog, opts);
+  if (p.scenario) {
+    p.scenario->sweep = axes;
+  } else {
+    // The point's values arrive as overrides, so the loader blames "--set"; name the point.
+    for (auto& e : p.errors)
+      if (e.location == "--set" &&
+          std::any_of(axes.begin(), axes.end(), [&](const SweepAxis& a) { return a.key == e.key; }))
+        e.location = fmt::format("--point {}", *point);
+  }
+  return p;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+std::optional<json> read_json(const fs::path& p, std::string* error = nullptr) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    if (error) *error = "cannot open " + p.string();
+    return std::nullopt;
+  }
+  try {
+    return json::parse(in);
+  } catch (const std::exception& e) {
+    if (error) *error = p.string() + ": not valid JSON: " + e.what();
+    return std::nullopt;
+  }
+}
+
+bool write_text(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    out << text;
+    if (!out) return false;
+  }
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  return !ec;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string fnv1a(const std::string& data) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
+}
+
+// The last lines of a tool's stderr, without the SystemC banner noise, capped in size.
+std::string stderr_tail(const std::string& text, size_t max_lines = 20, size_t max_chars = 4000) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    if (l.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(l);
+  size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
+  std::string out;
+  for (size_t i = from; i < lines.size(); ++i) out += (out.empty() ? "" : "\n") + lines[i];
+  if (out.size() > max_chars) out = "..." + out.substr(out.size() - max_chars);
+  return out;
+}
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string num_text(const json& v) { return v.is_number() ? v.dump() : std::string(); }
+
+std::string fmt_value(double v, const std::string& unit) {
+  if (!std::isfinite(v)) return "-";
+  std::string u = unit == "1" ? "" : " " + unit;
+  return fmt::format("{:.6g}{}", v, u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The manifest and the state of each point
+
+struct Manifest {
+  json doc;  // DIR/sweep.json
+  std::vector<std::string> axis_keys;
+  std::vector<std::vector<std::string>> axis_values;
+  struct Point {
+    size_t index;
+    std::vector<std::pair<std::string, std::string>> values;
+  };
+  std::vector<Point> points;
+};
+
+json build_manifest(const std::string& path, const Scenario& s, const po::variables_map& vm) {
+  auto strings = [&](const char* name) {
+    json a = json::array();
+    if (vm.count(name))
+      for (const auto& x : vm[name].as<std::vector<std::string>>()) a.push_back(x);
+    return a;
+  };
+  json m;
+  m["hostwire_sweep"] = 1;
+  m["scenario"] = path;
+  m["scenario_absolute"] = fs::absolute(path).lexically_normal().string();
+  m["scenario_fnv1a"] = fnv1a(read_text(path));
+  m["set"] = strings("set");
+  m["seed"] = vm.count("seed") ? json(vm["seed"].as<uint64_t>()) : json(nullptr);
+  m["grid"] = strings("grid");
+  m["log"] = strings("log");
+  m["pcap"] = strings("pcap");
+  json axes = json::array();
+  for (const auto& a : s.sweep) axes.push_back({{"key", a.key}, {"values", a.values}});
+  m["axes"] = axes;
+  json points = json::array();
+  const size_t n = point_count(s);
+  for (size_t k = 0; k < n; ++k) {
+    json values = json::object();
+    for (const auto& [key, v] : point_values(s, k)) values[key] = v;
+    points.push_back({{"point", k}, {"values", values}, {"overrides", point_overrides(s, k)}});
+  }
+  m["points"] = points;
+  return m;
+}
+
+std::optional<Manifest> parse_manifest(const json& doc, std::string& error) {
+  Manifest m;
+  m.doc = doc;
+  try {
+    for (const auto& a : doc.at("axes")) {
+      m.axis_keys.push_back(a.at("key").get<std::string>());
+      m.axis_values.push_back(a.at("values").get<std::vector<std::string>>());
+    }
+    for (const auto& p : doc.at("points")) {
+      Manifest::Point pt{p.at("point").get<size_t>(), {}};
+      for (const auto& key : m.axis_keys) pt.values.emplace_back(key, p.at("values").at(key).get<std::string>());
+      m.points.push_back(std::move(pt));
+    }
+    doc.at("scenario").get<std::string>();
+  } catch (const std::exception& e) {
+    error = std::string("not a sweep manifest: ") + e.what();
+    return std::nullopt;
+  }
+  return m;
+}
+
+fs::path point_dir(const fs::path& dir, size_t k) { return dir / "points" / std::to_string(k); }
+
+struct PointState {
+  std::string status;  // ok, failed, missing
+  std::string error;
+  json report;  // when status is ok
+};
+
+// What is on disk for point `p`: ok when report.json exists, parses, is the report of this
+// point's values, breaks no invariant, and status.json (if any) does not record a failure.
+PointState classify(const fs::path& dir, const Manifest::Point& p) {
+  const fs::path pd = point_dir(dir, p.index);
+  std::optional<json> status;
+  if (fs::exists(pd / "status.json")) status = read_json(pd / "status.json");
+  std::string status_error;
+  if (status && status->value("status", "") != "ok") {
+    status_error = status->value("error", "");
+    if (status_error.empty()) status_error = "failed (see " + (pd / "stderr.txt").string() + ")";
+  }
+  if (!fs::exists(pd / "report.json")) {
+    if (!status_error.empty()) return {"failed", status_error, {}};
+    return {"missing", "no " + (pd / "report.json").string(), {}};
+  }
+  std::string err;
+  auto report = read_json(pd / "report.json", &err);
+  if (!report) return {"failed", err, {}};
+  if (!status_error.empty()) return {"failed", status_error, {}};
+  try {
+    const json& params = report->at("scenario").at("parameters");
+    for (const auto& [key, value] : p.values) {
+      std::string got = params.contains(key) ? params.at(key).get<std::string>() : std::string("(absent)");
+      if (got != value)
+        return {"failed", fmt::format("report.json is not this point's: {} is {} there, {} expected", key, got, value), {}};
+    }
+    const json& v = report->at("invariants").at("violations");
+    if (!v.empty()) {
+      std::string msg = "invariants violated:";
+      for (const auto& x : v) msg += " " + (x.is_string() ? x.get<std::string>() : x.dump()) + ";";
+      return {"failed", msg, {}};
+    }
+  } catch (const std::exception& e) {
+    return {"failed", (pd / "report.json").string() + ": unexpected layout: " + e.what(), {}};
+  }
+  return {"ok", "", std::move(*report)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headline metrics
+
+struct Headline {
+  std::string name;  // metric name, with ".p50"/".p99" for latency quantiles
+  std::string unit;
+  std::string column() const { return name + " [" + unit + "]"; }
+};
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string last_component(const std::string& name) {
+  auto dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(dot + 1);
+}
+
+// The rule (docs/sweeps_notes.md): a scalar metric whose last name component ends in
+// "throughput", "rx_frame_rate" or "utilisation"; a histogram whose last component ends in
+// "latency" gives two columns, its p50 and p99. Values are the report's, in base units.
+std::vector<std::pair<Headline, json>> headline_metrics(const json& report) {
+  std::vector<std::pair<Headline, json>> out;
+  if (!report.contains("metrics") || !report["metrics"].is_object()) return out;
+  for (const auto& [name, m] : report["metrics"].items()) {
+    if (!m.is_object()) continue;
+    const std::string last = last_component(name);
+    const std::string unit = m.value("unit", "");
+    if (m.contains("value") &&
+        (ends_with(last, "throughput") || ends_with(last, "rx_frame_rate") || ends_with(last, "utilisation"))) {
+      out.push_back({{name, unit}, m["value"]});
+    } else if (m.contains("p50") && ends_with(last, "latency")) {
+      out.push_back({{name + ".p50", unit}, m["p50"]});
+      if (m.contains("p99")) out.push_back({{name + ".p99", unit}, m["p99"]});
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// sweep.csv and sweep.html
+
+struct Table {
+  std::vector<Headline> columns;                  // sorted by name
+  std::vector<std::map<std::string, json>> cells;  // per point: column() -> value
+};
+
+Table gather(const Manifest& m, const std::vector<PointState>& states) {
+  Table t;
+  std::map<std::string, Headline> cols;
+  t.cells.resize(states.size());
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (states[i].status != "ok") continue;
+    for (auto& [h, v] : headline_metrics(states[i].report)) {
+      cols.emplace(h.column(), h);
+      t.cells[i][h.column()] = v;
+    }
+  }
+  for (auto& [_, h] : cols) t.columns.push_back(h);
+  return t;
+}
+
+std::string render_csv(const Manifest& m, const std::vector<PointState>& states, const Table& t) {
+  std::string out = "point";
+  for (const auto& k : m.axis_keys) out += "," + csv_field(k);
+  out += ",status";
+  for (const auto& c : t.columns) out += "," + csv_field(c.column());
+  out += "\n";
+  for (size_t i = 0; i < m.points.size(); ++i) {
+    out += std::to_string(m.points[i].index);
+    for (const auto& [_, v] : m.points[i].values) out += "," + csv_field(v);
+    out += "," + states[i].status;
+    for (const auto& c : t.columns) {
+      auto it = t.cells[i].find(c.column());
+      out += "," + (it == t.cells[i].end() ? std::string() : num_text(it->second));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// A tick label with an SI prefix: 2.5e10 -> "25G", 0.25 -> "0.25".
+std::string si_text(double v) {
+  static const std::pair<double, const char*> kPrefixes[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
+  for (const auto& [scale, prefix] : kPrefixes)
+    if (std::fabs(v) >= scale) return fmt::format("{:.4g}{}", v / scale, prefix);
+  return fmt::format("{:.4g}", v);
+}
+
+double to_double(const json& v) { return v.is_number() ? v.get<double>() : NAN; }
+
+std::string svg_plot(const std::string& x_name, const std::vector<std::string>& x_labels,
+                     const std::vector<std::pair<std::string, std::vector<double>>>& lines, const Headline& h) {
+  static const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+  const double W = 640, H = 300, L = 80, R = 20, T = 20, B = 50;
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& [_, ys] : lines)
+    for (double y : ys)
+      if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y), any = true;
+  if (!any || hi == lo) hi = lo + 1;
+  const double span = hi - lo;
+  hi += span * 0.05;
+  const size_t nx = x_labels.size();
+  auto X = [&](size_t i) { return nx <= 1 ? L + (W - L - R) / 2 : L + (W - L - R) * double(i) / double(nx - 1); };
+  auto Y = [&](double y) { return T + (H - T - B) * (1 - (y - lo) / (hi - lo)); };
+  std::string s = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
+      "font-family=\"sans-serif\" font-size=\"11\">\n",
+      W, H + 18.0 * double(lines.size() > 1 ? lines.size() : 0), W, H + 18.0 * double(lines.size() > 1 ? lines.size() : 0));
+  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", L, T, W - L - R,
+                   H - T - B);
+  for (int i = 0; i <= 4; ++i) {
+    const double y = lo + (hi - lo) * i / 4;
+    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>", L, W - R, Y(y), Y(y));
+    s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", L - 4, Y(y) + 4,
+                     html_escape(si_text(y)));
+  }
+  for (size_t i = 0; i < nx; ++i)
+    s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", X(i), H - B + 16,
+                     html_escape(x_labels[i]));
+  s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", L + (W - L - R) / 2, H - B + 34,
+                   html_escape(x_name));
+  s += fmt::format("<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>\n",
+                   T + (H - T - B) / 2, T + (H - T - B) / 2, html_escape(h.unit));
+  for (size_t li = 0; li < lines.size(); ++li) {
+    const char* color = kColors[li % 8];
+    const auto& ys = lines[li].second;
+    std::string pts;
+    auto flush = [&] {
+      if (!pts.empty())
+        s += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n", color, pts);
+      pts.clear();
+    };
+    for (size_t i = 0; i < ys.size(); ++i) {
+      if (!std::isfinite(ys[i])) {
+        flush();
+        continue;
+      }
+      pts += fmt::format("{}{:.1f},{:.1f}", pts.empty() ? "" : " ", X(i), Y(ys[i]));
+      s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>", X(i), Y(ys[i]), color);
+    }
+    flush();
+    if (lines.size() > 1)
+      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
+                       L, H + 18.0 * double(li) + 2, color, L + 16, H + 18.0 * double(li) + 11, html_escape(lines[li].first));
+  }
+  return s + "</svg>\n";
+}
+
+std::string render_html(const Manifest& m, const std::vector<PointState>& states, const Table& t) {
+  const std::string scenario = m.doc.value("scenario", "");
+  std::string s =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hostwire sweep: " + html_escape(scenario) +
+      "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:"
+      "0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}"
+      "td.l,th.l{text-align:left}.failed{color:#b00}.missing{color:#a60}</style></head><body>\n";
+  size_t ok = 0;
+  for (const auto& st : states) ok += st.status == "ok";
+  s += "<h1>Sweep of " + html_escape(scenario) + "</h1>\n";
+  s += fmt::format("<p>{} points: {} ok, {} not ok.", states.size(), ok, states.size() - ok);
+  for (const char* flag : {"set", "grid"})
+    if (m.doc.contains(flag) && !m.doc[flag].empty()) {
+      s += std::string(" --") + flag + ":";
+      for (const auto& x : m.doc[flag]) s += " <code>" + html_escape(x.get<std::string>()) + "</code>";
+    }
+  s += "</p>\n<h2>Points</h2>\n<table><tr><th>point</th>";
+  for (const auto& k : m.axis_keys) s += "<th class=\"l\">" + html_escape(k) + "</th>";
+  s += "<th class=\"l\">status</th></tr>\n";
+  for (size_t i = 0; i < m.points.size(); ++i) {
+    s += fmt::format("<tr><td>{}</td>", m.points[i].index);
+    for (const auto& [_, v] : m.points[i].values) s += "<td class=\"l\">" + html_escape(v) + "</td>";
+    s += "<td class=\"l " + states[i].status + "\">" + html_escape(states[i].status) +
+         (states[i].error.empty() ? "" : ": " + html_escape(first_line(states[i].error))) + "</td></tr>\n";
+  }
+  s += "</table>\n";
+
+  // Metric against the first axis, one line per combination of the other axes.
+  const size_t n0 = m.axis_values.empty() ? 1 : m.axis_values[0].size();
+  const size_t rest = n0 == 0 ? 0 : m.points.size() / n0;
+  std::vector<std::string> line_labels(rest);
+  for (size_t r = 0; r < rest; ++r) {
+    std::string label;
+    for (size_t a = 1; a < m.points[r].values.size(); ++a)
+      label += (label.empty() ? "" : " ") + m.points[r].values[a].first + "=" + m.points[r].values[a].second;
+    line_labels[r] = label.empty() ? "all" : label;
+  }
+  const std::string x_name = m.axis_keys.empty() ? "" : m.axis_keys[0];
+  const std::vector<std::string> x_labels = m.axis_values.empty() ? std::vector<std::string>{} : m.axis_values[0];
+  for (const auto& c : t.columns) {
+    std::vector<std::pair<std::string, std::vector<double>>> lines;
+    for (size_t r = 0; r < rest; ++r) {
+      std::vector<double> ys(n0, NAN);
+      for (size_t i = 0; i < n0; ++i) {
+        const size_t k = i * rest + r;
+        if (k >= m.points.size()) continue;
+        auto it = t.cells[k].find(c.column());
+        if (it != t.cells[k].end()) ys[i] = to_double(it->second);
+      }
+      lines.emplace_back(line_labels[r], std::move(ys));
+    }
+    s += "<h2>" + html_escape(c.name) + " [" + html_escape(c.unit) + "]</h2>\n";
+    s += svg_plot(x_name, x_labels, lines, c);
+    s += "<table><tr><th class=\"l\"></th>";
+    for (const auto& x : x_labels) s += "<th>" + html_escape(x_name + "=" + x) + "</th>";
+    s += "</tr>\n";
+    for (const auto& [label, ys] : lines) {
+      s += "<tr><th class=\"l\">" + html_escape(label) + "</th>";
+      for (double y : ys) s += "<td>" + html_escape(fmt_value(y, c.unit)) + "</td>";
+      s += "</tr>\n";
+    }
+    s += "</table>\n";
+  }
+  return s + "</body></html>\n";
+}
+
+// The command that runs point k (also printed for missing points).
+std::vector<std::string> point_command(const std::string& exe, const Manifest& m, const fs::path& dir, size_t k) {
+  std::vector<std::string> cmd = {exe, "run", m.doc.value("scenario", ""), "--point", std::to_string(k), "--out",
+                                  point_dir(dir, k).string()};
+  for (const char* flag : {"grid", "set", "log", "pcap"})
+    if (m.doc.contains(flag))
+      for (const auto& x : m.doc[flag]) cmd.insert(cmd.end(), {std::string("--") + flag, x.get<std::string>()});
+  if (m.doc.contains("seed") && !m.doc["seed"].is_null())
+    cmd.insert(cmd.end(), {"--seed", std::to_string(m.doc["seed"].get<uint64_t>())});
+  return cmd;
+}
+
+std::string shell_join(const std::vector<std::string>& cmd) {
+  std::string out;
+  for (const auto& a : cmd) {
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                   "_-./=,:+%@") == std::string::npos;
+    std::string q = a;
+    if (!plain) {
+      q = "'";
+      for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      q += "'";
+    }
+    out += (out.empty() ? "" : " ") + q;
+  }
+  return out;
+}
+
+// Writes sweep.csv and sweep.html from what is on disk; prints the not-ok points. Returns the
+// number of points that are not ok, or -1 when the outputs cannot be written.
+long write_outputs(const fs::path& dir, const Manifest& m, const std::string& exe, bool print_missing_commands) {
+  std::vector<PointState> states;
+  for (const auto& p : m.points) states.push_back(classify(dir, p));
+  const Table t = gather(m, states);
+  bool ok = write_text(dir / "sweep.csv", render_csv(m, states, t));
+  ok = write_text(dir / "sweep.html", render_html(m, states, t)) && ok;
+  if (!ok) {
+    std::cerr << "hostwire sweep: cannot write " << (dir / "sweep.csv").string() << " / sweep.html\n";
+    return -1;
+  }
+  long bad = 0;
+  size_t n_ok = 0, n_failed = 0, n_missing = 0;
+  for (size_t i = 0; i < states.size(); ++i) {
+    const auto& st = states[i];
+    if (st.status == "ok") {
+      ++n_ok;
+      continue;
+    }
+    ++bad;
+    (st.status == "missing" ? n_missing : n_failed)++;
+    std::string label;
+    for (const auto& [k, v] : m.points[i].values) label += (label.empty() ? "" : " ") + k + "=" + v;
+    std::cerr << st.status << ": point " << m.points[i].index << " (" << label << "): " << first_line(st.error) << '\n';
+    if (st.status == "missing" && print_missing_commands)
+      std::cerr << "  to run it: " << shell_join(point_command(exe, m, dir, m.points[i].index)) << '\n';
+  }
+  std::cout << fmt::format("{} points: {} ok, {} failed, {} missing; wrote {} and {}\n", states.size(), n_ok, n_failed,
+                           n_missing, (dir / "sweep.csv").string(), (dir / "sweep.html").string());
+  return bad;
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("/proc/self/exe") : p.string();
+}
+
+int collect(const std::string& dir_text) {
+  const fs::path dir(dir_text);
+  std::string err;
+  auto doc = read_json(dir / "sweep.json", &err);
+  if (!doc) {
+    std::cerr << "hostwire sweep --collect: " << err << " (a sweep folder holds sweep.json)\n";
+    return kExitBadInput;
+  }
+  auto m = parse_manifest(*doc, err);
+  if (!m) {
+    std::cerr << "hostwire sweep --collect: " << (dir / "sweep.json").string() << ": " << err << '\n';
+    return kExitBadInput;
+  }
+  const long bad = write_outputs(dir, *m, self_exe(), true);
+  if (bad < 0) return kExitBadInput;
+  return bad == 0 ? kExitOk : kExitSimFailure;
+}
+
+struct Running {
+  size_t k;
+  std::chrono::steady_clock::time_point start;
+  std::vector<std::string> cmd;
+};
+
+pid_t spawn(const std::vector<std::string>& cmd, const fs::path& pd, std::string& error) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  const std::string out = (pd / "stdout.txt").string(), err = (pd / "stderr.txt").string();
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (const auto& a : cmd) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, cmd[0].c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    error = std::string("cannot start ") + cmd[0] + ": " + std::strerror(rc);
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args, const po::variables_map& vm) {
+  if (vm.count("point")) {
+    std::cerr << "hostwire sweep: --point is for 'hostwire run'; a sweep runs every point\n";
+    return kExitBadInput;
+  }
+  if (vm.count("vcd")) {
+    std::cerr << "hostwire sweep: --vcd names one file, and points run side by side; use --set outputs.vcd=SIGNALS "
+                 "and each point writes DIR/points/K/trace.vcd\n";
+    return kExitBadInput;
+  }
+  if (vm.count("collect")) {
+    if (!args.empty() || vm.count("grid") || vm.count("set") || vm.count("seed") || vm.count("out") ||
+        vm.count("jobs")) {
+      std::cerr << "hostwire sweep --collect DIR: takes no scenario, --grid, --set, --seed, --out or -j; "
+                   "DIR/sweep.json records them\n";
+      return kExitBadInput;
+    }
+    return collect(vm["collect"].as<std::string>());
+  }
+  if (args.size() != 1) {
+    std::cerr << "hostwire sweep: expected one SCENARIO file (or --collect DIR)\n";
+    return kExitBadInput;
+  }
+  const std::string& path = args[0];
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+  if (vm.count("jobs")) {
+    jobs = vm["jobs"].as<unsigned>();
+    if (jobs == 0) {
+      std::cerr << "-j: expected at least 1\n";
+      return kExitBadInput;
+    }
+  }
+
+  HostwireCatalog catalog;
+  LoadOptions opts;
+  if (vm.count("set")) opts.overrides = vm["set"].as<std::vector<std::string>>();
+  if (vm.count("seed")) opts.seed = vm["seed"].as<uint64_t>();
+  auto r = load_with_grid(path, catalog, opts, grid_option(vm), std::nullopt);
+  auto fail = [](const std::vector<InputError>& errors) {
+    for (const auto& e : errors) std::cerr << e.str() << '\n';
+    std::cerr << errors.size() << (errors.size() == 1 ? " error" : " errors") << "; nothing simulated\n";
+    return kExitBadInput;
+  };
+  if (!r.scenario) return fail(r.errors);
+  const Scenario& s = *r.scenario;
+  const size_t n = point_count(s);
+  if (n == 0)
+    return fail({{"--grid", "", path + " has no sweep; add a 'sweep:' section or give --grid key=v1,v2,..."}});
+  constexpr size_t kMaxPoints = 100000;
+  if (n > kMaxPoints)
+    return fail({{"--grid", "", fmt::format("the grid has {} points; at most {} are allowed", n, kMaxPoints)}});
+  if (auto errors = set_on_axis_errors(s, opts.overrides); !errors.empty()) return fail(errors);
+
+  fs::path dir;
+  if (vm.count("out")) {
+    dir = vm["out"].as<std::string>();
+  } else {
+    std::string base = s.at("outputs.dir").text;
+    if (base.empty()) base = (fs::path("out") / fs::path(path).stem()).string();
+    dir = fs::path(base) / "sweep";
+  }
+  std::error_code ec;
+  fs::create_directories(dir / "points", ec);
+  if (ec) {
+    std::cerr << "--out: cannot create " << dir.string() << ": " << ec.message() << '\n';
+    return kExitBadInput;
+  }
+
+  // The manifest: a rerun into the same folder must be the same sweep, or points would mix.
+  json mdoc = build_manifest(path, s, vm);
+  if (fs::exists(dir / "sweep.json")) {
+    std::string err;
+    auto old = read_json(dir / "sweep.json", &err);
+    if (!old) {
+      std::cerr << "hostwire sweep: " << err << "; delete it or choose another --out\n";
+      return kExitBadInput;
+    }
+    for (const char* field : {"scenario_absolute", "scenario_fnv1a", "set", "seed", "axes", "points"}) {
+      if (old->value(field, json()) != mdoc[field]) {
+        std::cerr << "hostwire sweep: " << dir.string() << " holds another sweep (its '" << field
+                  << "' differs: the scenario file, --set, --seed or the grid changed); delete it or choose another --out\n";
+        return kExitBadInput;
+      }
+    }
+  }
+  if (!write_text(dir / "sweep.json", mdoc.dump(2) + "\n")) {
+    std::cerr << "hostwire sweep: cannot write " << (dir / "sweep.json").string() << '\n';
+    return kExitBadInput;
+  }
+  std::string err;
+  auto m = parse_manifest(mdoc, err);
+  if (!m) {
+    std::cerr << "hostwire sweep: internal error: " << err << '\n';
+    return kExitSimFailure;
+  }
+
+  const std::string exe = self_exe();
+  std::vector<size_t> todo;
+  size_t skipped = 0;
+  for (const auto& p : m->points) {
+    if (classify(dir, p).status == "ok") {
+      ++skipped;
+      continue;
+    }
+    todo.push_back(p.index);
+  }
+  std::cout << fmt::format("sweep of {}: {} points, {} already done, {} to run, {} at a time; folder {}\n", path, n,
+                           skipped, todo.size(), std::min<size_t>(jobs, std::max<size_t>(todo.size(), 1)), dir.string());
+
+  std::map<pid_t, Running> running;
+  size_t next = 0, done = 0;
+  auto finish = [&](size_t k, const json& status) {
+    ++done;
+    write_text(point_dir(dir, k) / "status.json", status.dump(2) + "\n");
+    std::string line = fmt::format("[{}/{}] point {} ({}): {}", done, todo.size(), k, point_label(s, k),
+                                   status.value("status", ""));
+    if (status.value("status", "") != "ok") line += ": " + first_line(status.value("error", ""));
+    else line += fmt::format(" ({:.2f} s)", status.value("wall_seconds", 0.0));
+    std::cout << line << std::endl;
+  };
+  while (next < todo.size() || !running.empty()) {
+    while (running.size() < jobs && next < todo.size()) {
+      const size_t k = todo[next++];
+      const fs::path pd = point_dir(dir, k);
+      fs::create_directories(pd, ec);
+      fs::remove(pd / "report.json", ec);  // a stale report must not pass for this run's
+      fs::remove(pd / "status.json", ec);
+      auto cmd = point_command(exe, *m, dir, k);
+      std::string spawn_error;
+      const pid_t pid = ec ? -1 : spawn(cmd, pd, spawn_error);
+      if (pid < 0) {
+        json st = {{"point", k}, {"status", "failed"}, {"error", ec ? "cannot create " + pd.string() : spawn_error}};
+        finish(k, st);
+        continue;
+      }
+      running[pid] = {k, std::chrono::steady_clock::now(), std::move(cmd)};
+    }
+    if (running.empty()) continue;
+    int wst = 0;
+    const pid_t pid = waitpid(-1, &wst, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      std::cerr << "hostwire sweep: waitpid: " << std::strerror(errno) << '\n';
+      return kExitSimFailure;
+    }
+    auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const Running run = std::move(it->second);
+    running.erase(it);
+    const fs::path pd = point_dir(dir, run.k);
+    json st;
+    st["point"] = run.k;
+    json values = json::object();
+    for (const auto& [key, v] : point_values(s, run.k)) values[key] = v;
+    st["values"] = values;
+    st["command"] = run.cmd;
+    st["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - run.start).count();
+    const std::string tail = stderr_tail(read_text(pd / "stderr.txt"));
+    if (WIFEXITED(wst)) {
+      st["exit_code"] = WEXITSTATUS(wst);
+      const bool ok = WEXITSTATUS(wst) == 0 && fs::exists(pd / "report.json");
+      st["status"] = ok ? "ok" : "failed";
+      if (!ok)
+        st["error"] = tail.empty() ? fmt::format("exit status {}{}", WEXITSTATUS(wst),
+                                                 WEXITSTATUS(wst) == 0 ? " but no report.json" : "")
+                                   : tail;
+    } else {
+      const int sig = WIFSIGNALED(wst) ? WTERMSIG(wst) : 0;
+      st["signal"] = sig;
+      st["status"] = "failed";
+      st["error"] = fmt::format("killed by signal {} ({}){}", sig, strsignal(sig), tail.empty() ? "" : "\n" + tail);
+    }
+    finish(run.k, st);
+  }
+
+  const long bad = write_outputs(dir, *m, exe, false);
+  if (bad < 0) return kExitBadInput;
+  return bad == 0 ? kExitOk : kExitSimFailure;
+}
+
+}  // namespace hostwire::cli
