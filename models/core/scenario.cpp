@@ -25,6 +25,11 @@ struct GlobalParams {
   Time timeseries_interval = Time::from_us(100);
   std::string pcap;
   std::string vcd;
+  bool trace = false;
+  Time trace_start{};
+  Time trace_stop{};
+  int64_t trace_sample = 1;
+  int64_t trace_max_events = 1'000'000;
   std::string log;
   template <class V>
   void visit(V& v) {
@@ -35,6 +40,12 @@ struct GlobalParams {
       Limits::positive());
     v(pcap, "outputs.pcap", "tap points to capture as pcap, comma-separated or a YAML list (e.g. link0.a_to_b)");
     v(vcd, "outputs.vcd", "signals to record in DIR/trace.vcd, name patterns with * (e.g. link0.*, a.mac.*; * for all)");
+    v(trace, "outputs.trace", "write DIR/trace.json: per-packet timeline for ui.perfetto.dev / chrome://tracing");
+    v(trace_start, "outputs.trace_start", "timeline: record from this simulated time");
+    v(trace_stop, "outputs.trace_stop", "timeline: record until this simulated time (0s: the end)");
+    v(trace_sample, "outputs.trace_sample", "timeline: record every Nth packet (by packet id)", Limits::at_least(1));
+    v(trace_max_events, "outputs.trace_max_events", "timeline: stop recording after this many events",
+      Limits::at_least(1));
     v(log, "outputs.log", "log levels per component, comma-separated (e.g. link0=debug,*=warn)");
   }
 };

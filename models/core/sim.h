@@ -16,6 +16,7 @@
 #include "core/rng.h"
 #include "core/stats.h"
 #include "core/units.h"
+#include "core/trace_event.h"
 #include "core/vcd.h"
 
 namespace hostwire {
@@ -35,6 +36,9 @@ class SimContext {
   VcdWriter& vcd() { return *vcd_; }
   // Selects signals by pattern; call before the models are built.
   void set_vcd_patterns(std::vector<std::string> patterns) { vcd_ = std::make_unique<VcdWriter>(std::move(patterns)); }
+
+  // Per-packet timeline (Perfetto / Chrome trace events); models ask recording() first.
+  TraceEventWriter& trace() { return trace_; }
 
   // Folder for files a model writes itself (captures); the run's --out.
   const std::string& output_dir() const { return output_dir_; }
@@ -59,6 +63,7 @@ class SimContext {
   uint64_t seed_;
   std::string output_dir_ = ".";
   std::unique_ptr<VcdWriter> vcd_ = std::make_unique<VcdWriter>();
+  TraceEventWriter trace_;
   FramePool frames_;  // declared before stats so frames outlive nothing that points at them
   StatsRegistry stats_;
   uint64_t activations_ = 0;

@@ -38,6 +38,8 @@ LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const Li
   dont_initialize();
   vcd_busy_ = ctx.vcd().wire(stat_name + ".busy");
   vcd_in_flight_ = ctx.vcd().wire(stat_name + ".in_flight", 32);
+  const auto dot = stat_name.find('.');
+  trace_track_ = ctx.trace().track(stat_name.substr(0, dot), stat_name.substr(dot + 1));
 
   auto& st = ctx.stats();
   // Line time already spent: a frame still on the line at the end counts only its part so far.
@@ -92,6 +94,11 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
 
   Time arrive = last_bit + params_.propagation;
   const FaultDecision fate = faults_.decide(start, static_cast<uint32_t>(frame * 8));
+  if (ctx_.trace().recording(p.id, start)) {
+    auto& tr = ctx_.trace();
+    tr.slice(trace_track_, "on the wire", start, last_bit - start, p.id, TraceEventWriter::Flow::step);
+    if (fate.dropped()) tr.instant(trace_track_, to_string(fate.drop), last_bit, p.id);
+  }
   if (fate.dropped()) {
     Counter& c = fate.drop == DropReason::loss ? dropped_loss_ : fate.drop == DropReason::burst_loss ? dropped_burst_ : dropped_link_down_;
     c.add();
@@ -121,7 +128,7 @@ void LinkChannel::schedule(Time arrive, tlm::tlm_generic_payload* gp) {
   assert(arrive >= hostwire::now() && "no time travel: a frame cannot arrive before it is sent");
   bool earliest = arrivals_.empty() || arrive.ps < arrivals_.top().at_ps;
   arrivals_.push({arrive.ps, seq_++, gp});
-  ctx_.vcd().change(vcd_in_flight_, hostwire::now(), arrivals_.size());
+  record_in_flight();
   if (earliest) {
     arrival_event_.cancel();
     arrival_event_.notify(to_sc(arrive - hostwire::now()));
@@ -143,7 +150,13 @@ void LinkChannel::deliver_due() {
     gp->release();
   }
   if (!arrivals_.empty()) arrival_event_.notify(to_sc(Time{arrivals_.top().at_ps - t}));
-  ctx_.vcd().change(vcd_in_flight_, hostwire::now(), arrivals_.size());
+  record_in_flight();
+}
+
+void LinkChannel::record_in_flight() {
+  const Time t = hostwire::now();
+  ctx_.vcd().change(vcd_in_flight_, t, arrivals_.size());
+  if (ctx_.trace().recording(t)) ctx_.trace().counter(trace_track_, "in flight", t, static_cast<double>(arrivals_.size()));
 }
 
 void LinkChannel::busy_end() {

@@ -65,6 +65,7 @@ class LinkChannel : public sc_core::sc_module {
   void deliver_due();
   void schedule(Time arrive, tlm::tlm_generic_payload* gp);
   void busy_end();  // the last bit left: the line idles through the inter-frame gap
+  void record_in_flight();
 
   struct Arrival {
     int64_t at_ps;
@@ -84,6 +85,7 @@ class LinkChannel : public sc_core::sc_module {
   sc_core::sc_event busy_end_event_;  // only notified while the busy signal is traced
   int vcd_busy_;        // 1 while frame bits (preamble to FCS) are on the line
   int vcd_in_flight_;   // frames propagating
+  int trace_track_;     // timeline: each frame's bits on the line
 
   Counter& frames_in_;
   Counter& bytes_in_;

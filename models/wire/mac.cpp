@@ -24,6 +24,8 @@ Mac::Mac(sc_core::sc_module_name name, SimContext& ctx, const MacParams& params,
       rx_arrived_(ctx.stats().counter(stat_name + ".rx_arrived", "frames", "frames whose last bit arrived from the wire")) {
   rx.register_nb_transport_fw(this, &Mac::rx_frame);
   vcd_tx_queue_ = ctx.vcd().wire(stat_name + ".tx_queue_bytes", 32);
+  trace_tx_ = ctx.trace().track(stat_name, "tx queue");
+  trace_rx_ = ctx.trace().track(stat_name, "rx");
   SC_HAS_PROCESS(Mac);
   SC_METHOD(wire_free);
   sensitive << wire_free_event_;
@@ -65,6 +67,9 @@ void Mac::start_next() {
   ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   tx_frames_.add();
   tx_bytes_.add(f->packet.frame_bytes());
+  if (ctx_.trace().recording(f->packet.id, hostwire::now()))
+    ctx_.trace().slice(trace_tx_, "queued", f->packet.created, hostwire::now() - f->packet.created, f->packet.id,
+                       TraceEventWriter::Flow::begin);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   auto status = tx->nb_transport_fw(f->gp, phase, delay);
@@ -87,6 +92,9 @@ tlm::tlm_sync_enum Mac::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& p
   Packet& p = packet_of(gp);
   phase = tlm::END_RESP;
   rx_arrived_.add();
+  if (ctx_.trace().recording(p.id, hostwire::now()))
+    ctx_.trace().slice(trace_rx_, p.fcs_bad ? "fcs error" : "received", hostwire::now(), Time{}, p.id,
+                       TraceEventWriter::Flow::end);
   if (p.fcs_bad) {
     rx_fcs_errors_.add();
     HW_LOG(log_, debug, "frame {} dropped: bad FCS", p.id);

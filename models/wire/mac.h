@@ -64,6 +64,8 @@ class Mac : public sc_core::sc_module {
   bool tx_busy_ = false;
   sc_core::sc_event wire_free_event_;
   int vcd_tx_queue_;  // bytes waiting in the transmit queue
+  int trace_tx_;      // timeline tracks: time in the transmit queue, frames received
+  int trace_rx_;
 
   Counter& tx_frames_;
   Counter& tx_bytes_;

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -275,4 +276,40 @@ TEST(Cli, LogLevelsPerComponentStampedWithSimulatedTime) {
   EXPECT_NE(r.output.find("] link0.a_to_b: frame "), std::string::npos) << r.output.substr(0, 500);
   EXPECT_NE(r.output.find("lost (loss)"), std::string::npos);
   EXPECT_EQ(r.output.find("] link0.b_to_a: "), std::string::npos);  // not raised for the other direction
+}
+
+TEST(Cli, PacketTimelineForPerfettoFollowsEachFrameAcrossStages) {
+  std::string d = tmp_dir("trace");
+  auto r = run_hostwire("run " + kQuickstart + " --set duration=20us --set outputs.trace=true --out " + d);
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto j = read_json(d + "/trace.json");
+  std::map<uint64_t, std::string> flow_phases;  // packet id -> phases seen, in order
+  int wire_slices = 0;
+  for (const auto& e : j["traceEvents"]) {
+    const std::string ph = e["ph"];
+    if (ph == "s" || ph == "t" || ph == "f") flow_phases[e["id"].get<uint64_t>()] += ph;
+    if (ph == "X" && e["name"] == "on the wire" && e["pid"] == 1 && e["tid"] == 1) {
+      ++wire_slices;
+      // The blast flow sends 64 B frames: (8 + 64) B at 10 Gbps = 57.6 ns on the line.
+      if (e["dur"].get<double>() < 0.06) {
+        EXPECT_DOUBLE_EQ(e["dur"].get<double>(), 0.0576);
+      }
+    }
+  }
+  EXPECT_GT(wire_slices, 100);
+  // Delivered frames: queue -> wire -> receiver, one arrow each.
+  int complete = 0;
+  for (const auto& [id, phases] : flow_phases) complete += phases == "stf";
+  EXPECT_GT(complete, 100);
+  auto report = read_json(d + "/report.json");
+  EXPECT_EQ(report["outputs"]["trace"], "trace.json");
+  EXPECT_EQ(report["outputs"]["trace_truncated"], false);
+
+  std::string small = tmp_dir("trace_small");
+  auto bounded = run_hostwire("run " + kQuickstart + " --set duration=20us --set outputs.trace_max_events=50 --trace " +
+                              small + "/t.json --out " + small);
+  ASSERT_EQ(bounded.code, 0) << bounded.output;
+  auto t = read_json(small + "/t.json");
+  EXPECT_EQ(t["otherData"]["events"], 50);
+  EXPECT_EQ(t["otherData"]["truncated"], true);
 }

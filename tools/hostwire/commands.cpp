@@ -32,7 +32,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr const char* kUsage = R"(hostwire: cycle-approximate simulator of hosts, NICs and the wire
 
 usage:
-  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]... [--vcd FILE]
+  hostwire run SCENARIO [--set key=value]... [--seed N] [--out DIR] [--log who=level]... [--pcap TAP]... [--vcd FILE] [--trace FILE]
                         [--grid key=v1,v2,...]... [--point K]
   hostwire check SCENARIO [--set key=value]... [--seed N] [--grid key=v1,v2,...]...
   hostwire sweep SCENARIO [--grid key=v1,v2,...]... [-j N] [--out DIR] [--set key=value]... [--seed N]
@@ -192,6 +192,9 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
   if (vm.count("vcd")) vcd_path = vm["vcd"].as<std::string>();
   else if (!vcd_patterns.empty()) vcd_path = (fs::path(out_dir) / "trace.vcd").string();
   ctx.set_vcd_patterns(vcd_patterns);
+  std::string trace_path;
+  if (vm.count("trace")) trace_path = vm["trace"].as<std::string>();
+  else if (s.at("outputs.trace").integer) trace_path = (fs::path(out_dir) / "trace.json").string();
   std::unique_ptr<sc_core::sc_module> top;
   std::unique_ptr<Sampler> sampler;
   try {
@@ -204,8 +207,18 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
         return kExitBadInput;
       }
     }
+    if (!trace_path.empty()) {
+      TraceLimits limits{Time{s.at("outputs.trace_start").integer}, Time{s.at("outputs.trace_stop").integer},
+                         s.at("outputs.trace_sample").integer, s.at("outputs.trace_max_events").integer};
+      std::string error;
+      if (!ctx.trace().open(trace_path, limits, error)) {
+        std::cerr << "--trace: " << error << '\n';
+        return kExitBadInput;
+      }
+    }
     sc_core::sc_start(to_sc(s.duration()));
     ctx.run_end_hooks();
+    if (ctx.trace().is_open() && !ctx.trace().close()) throw std::runtime_error("cannot finish " + trace_path);
     if (ctx.vcd().is_open() && !ctx.vcd().close(now())) throw std::runtime_error("cannot finish " + vcd_path);
   } catch (const std::exception& e) {
     std::cerr << path << ": simulation failed: " << e.what() << '\n';
@@ -232,6 +245,12 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     if (!vcd_path.empty()) {
       auto rel = fs::path(vcd_path).lexically_relative(out_dir);
       files["vcd"] = rel.empty() || *rel.begin() == ".." ? vcd_path : rel.string();
+    }
+    if (!trace_path.empty()) {
+      auto rel = fs::path(trace_path).lexically_relative(out_dir);
+      files["trace"] = rel.empty() || *rel.begin() == ".." ? trace_path : rel.string();
+      files["trace_events"] = ctx.trace().events();
+      files["trace_truncated"] = ctx.trace().truncated();
     }
     auto taps = split_list(s.at("outputs.pcap").text);
     for (const auto& t : taps) files["pcap"].push_back(t + ".pcap");
@@ -275,6 +294,7 @@ int main(int argc, char** argv) {
       "log", po::value<std::vector<std::string>>()->composing(), "log level per component: who=level (repeatable)")(
       "pcap", po::value<std::vector<std::string>>()->composing(), "capture a tap point to DIR/<tap>.pcap (repeatable)")(
       "vcd", po::value<std::string>(), "write waveforms to FILE (signals: outputs.vcd patterns, else all)")(
+      "trace", po::value<std::string>(), "write the per-packet timeline (Perfetto/Chrome JSON) to FILE")(
       "platform", po::value<std::string>(), "params: list only this platform")(
       "grid", po::value<std::vector<std::string>>()->composing(), "run/check/sweep: sweep axis key=v1,v2,... (repeatable)")(
       "point", po::value<size_t>(), "run/check: only point K of the sweep (0-based)")(
