@@ -264,8 +264,9 @@ TEST(Cli, VcdFromScenarioPatternsOrFlag) {
   EXPECT_NE(vcd.find("busy"), std::string::npos);
   EXPECT_EQ(vcd.find("$scope module b $end"), std::string::npos);  // b.mac.* not selected
   EXPECT_EQ(read_json(d + "/report.json")["outputs"]["vcd"], "trace.vcd");
-  if (std::system("command -v vcd2fst > /dev/null 2>&1") == 0)  // GTKWave's converter accepts it
+  if (std::system("command -v vcd2fst > /dev/null 2>&1") == 0) {  // GTKWave's converter accepts it
     EXPECT_EQ(std::system(("vcd2fst -v " + d + "/trace.vcd -f " + d + "/trace.fst > /dev/null 2>&1").c_str()), 0);
+  }
   auto bad = run_hostwire("run " + kQuickstart + " --set duration=5us --vcd /nonexistent/dir/x.vcd --out " + d);
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.output.find("--vcd"), std::string::npos) << bad.output;
