@@ -13,44 +13,20 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/hostwire_cli.h"
 #include "support/tshark.h"
 
 namespace fs = std::filesystem;
+using hostwire::testing::read_json;
+using hostwire::testing::run_hostwire;
+using hostwire::testing::tmp_dir;
 
 namespace {
-
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-Result run_hostwire(const std::string& args) {
-  std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string tmp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("hostwire_cli_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 std::string write(const std::string& dir, const std::string& name, const std::string& text) {
   std::string path = dir + "/" + name;
   std::ofstream(path) << text;
   return path;
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
 }
 
 const std::string kQuickstart = HOSTWIRE_SOURCE_DIR "/scenarios/quickstart.yaml";

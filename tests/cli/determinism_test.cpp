@@ -12,16 +12,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/hostwire_cli.h"
+
 namespace fs = std::filesystem;
+using hostwire::testing::slurp;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Every output file of a run, report.json without "wall".
 std::map<std::string, std::string> run(const fs::path& scenario, const std::string& seed, const std::string& tag) {

@@ -13,37 +13,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/hostwire_cli.h"
+
 namespace fs = std::filesystem;
+using hostwire::testing::read_json;
+using hostwire::testing::run_hostwire;
+using hostwire::testing::tmp_dir;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string output;  // stdout and stderr
-};
-
-Result hostwire(const std::string& args) {
-  std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-std::string tmp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("hostwire_sweep_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 void write_json(const std::string& path, const nlohmann::json& j) { std::ofstream(path) << j.dump(2); }
 
@@ -69,7 +47,7 @@ const std::string kGrid =
 
 TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
   const std::string d = tmp_dir("grid");
-  auto r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  auto r = run_hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
   ASSERT_EQ(r.code, 0) << r.output;
 
   auto csv = lines_of(d + "/sweep.csv");
@@ -108,7 +86,7 @@ TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
 
   // A point run alone gives the same report (the wall-clock block aside).
   const std::string alone = tmp_dir("alone");
-  r = hostwire("run " + kQuickstart + " " + kGrid + " --point 3 --out " + alone);
+  r = run_hostwire("run " + kQuickstart + " " + kGrid + " --point 3 --out " + alone);
   ASSERT_EQ(r.code, 0) << r.output;
   auto a = read_json(d + "/points/3/report.json"), b = read_json(alone + "/report.json");
   EXPECT_EQ(a["scenario"]["parameters"]["link0.rate"], "10Gbps");
@@ -118,36 +96,36 @@ TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
   EXPECT_EQ(a, b);
 
   // The same two compare equal with hostwire diff; the sweep compares equal to itself.
-  r = hostwire("diff " + d + "/points/3/report.json " + alone + "/report.json");
+  r = run_hostwire("diff " + d + "/points/3/report.json " + alone + "/report.json");
   EXPECT_EQ(r.code, 0) << r.output;
-  r = hostwire("diff " + d + " " + d + "/sweep.csv");
+  r = run_hostwire("diff " + d + " " + d + "/sweep.csv");
   EXPECT_EQ(r.code, 0) << r.output;
   fs::remove_all(alone);
 
   // Rerun: every point is done, nothing is run again.
   const auto mtime = fs::last_write_time(d + "/points/2/report.json");
-  r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  r = run_hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("4 already done, 0 to run"), std::string::npos) << r.output;
   EXPECT_EQ(fs::last_write_time(d + "/points/2/report.json"), mtime);
 
   // A lost point: --collect lists it and exits 1; the row says missing.
   fs::remove(d + "/points/1/report.json");
-  r = hostwire("sweep --collect " + d);
+  r = run_hostwire("sweep --collect " + d);
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("missing: point 1"), std::string::npos) << r.output;
   EXPECT_EQ(split(lines_of(d + "/sweep.csv")[2], ',')[3], "missing");
 
   // A rerun runs only that point; then --collect is complete.
-  r = hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
+  r = run_hostwire("sweep " + kQuickstart + " " + kGrid + " -j 2 --out " + d);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("3 already done, 1 to run"), std::string::npos) << r.output;
   EXPECT_EQ(fs::last_write_time(d + "/points/2/report.json"), mtime);
-  r = hostwire("sweep --collect " + d);
+  r = run_hostwire("sweep --collect " + d);
   EXPECT_EQ(r.code, 0) << r.output;
 
   // The folder belongs to this sweep: another grid into it is refused.
-  r = hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,2Gbps --set duration=1ms --out " + d);
+  r = run_hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,2Gbps --set duration=1ms --out " + d);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("holds another sweep"), std::string::npos) << r.output;
   fs::remove_all(d);
@@ -156,7 +134,7 @@ TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
 TEST(Sweep, FailingPointIsRecordedAndDoesNotStopTheSweep) {
   // 2000B passes the key's own check but not the link's MTU: point 1 fails when it runs.
   const std::string d = tmp_dir("fail");
-  auto r = hostwire("sweep " + kQuickstart + " --grid workloads.blast.frame_size=64B,2000B --set duration=1ms -j 2 --out " + d);
+  auto r = run_hostwire("sweep " + kQuickstart + " --grid workloads.blast.frame_size=64B,2000B --set duration=1ms -j 2 --out " + d);
   EXPECT_EQ(r.code, 1) << r.output;
   auto st0 = read_json(d + "/points/0/status.json"), st1 = read_json(d + "/points/1/status.json");
   EXPECT_EQ(st0["status"], "ok");
@@ -167,59 +145,59 @@ TEST(Sweep, FailingPointIsRecordedAndDoesNotStopTheSweep) {
   ASSERT_EQ(csv.size(), 3u);
   EXPECT_EQ(split(csv[1], ',')[2], "ok");
   EXPECT_EQ(split(csv[2], ',')[2], "failed");
-  r = hostwire("sweep --collect " + d);
+  r = run_hostwire("sweep --collect " + d);
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("failed: point 1"), std::string::npos) << r.output;
   fs::remove_all(d);
 }
 
 TEST(Sweep, BadInput) {
-  auto r = hostwire("run " + kQuickstart + " --point 0 --set duration=1ms");
+  auto r = run_hostwire("run " + kQuickstart + " --point 0 --set duration=1ms");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("no sweep"), std::string::npos) << r.output;
 
-  r = hostwire("run " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --point 2");
+  r = run_hostwire("run " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --point 2");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("point 2 is out of range: the sweep has 2 points (0..1)"), std::string::npos) << r.output;
 
-  r = hostwire("check " + kQuickstart + " --grid link0.rat=1Gbps,10Gbps");
+  r = run_hostwire("check " + kQuickstart + " --grid link0.rat=1Gbps,10Gbps");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--grid: link0.rat: unknown key (did you mean 'link0.rate'?)"), std::string::npos) << r.output;
 
-  r = hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10");
+  r = run_hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--grid: link0.rate:"), std::string::npos) << r.output;
 
-  r = hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --grid workloads.blast.frame_size=64B,128B,256B");
+  r = run_hostwire("check " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --grid workloads.blast.frame_size=64B,128B,256B");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("sweep of 6 points"), std::string::npos) << r.output;
 
   const std::string d = tmp_dir("bad");
-  r = hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --set link0.rate=5Gbps --out " + d);
+  r = run_hostwire("sweep " + kQuickstart + " --grid link0.rate=1Gbps,10Gbps --set link0.rate=5Gbps --out " + d);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("sweep axis"), std::string::npos) << r.output;
 
-  r = hostwire("sweep " + kQuickstart + " --out " + d);
+  r = run_hostwire("sweep " + kQuickstart + " --out " + d);
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("no sweep"), std::string::npos) << r.output;
 
-  r = hostwire("sweep --collect " + d + "/nowhere");
+  r = run_hostwire("sweep --collect " + d + "/nowhere");
   EXPECT_EQ(r.code, 2) << r.output;
   fs::remove_all(d);
 }
 
 TEST(Diff, ExitCodesAndTolerances) {
   const std::string d = tmp_dir("diff");
-  auto r = hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/a");
+  auto r = run_hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/a");
   ASSERT_EQ(r.code, 0) << r.output;
-  r = hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/b");
+  r = run_hostwire("run " + kQuickstart + " --set duration=1ms --out " + d + "/b");
   ASSERT_EQ(r.code, 0) << r.output;
   const std::string a = d + "/a/report.json", b = d + "/b/report.json";
 
   // Two runs differ only in wall-clock fields, which are ignored.
-  r = hostwire("diff " + a + " " + b);
+  r = run_hostwire("diff " + a + " " + b);
   EXPECT_EQ(r.code, 0) << r.output;
-  r = hostwire("diff " + d + "/a " + d + "/b");  // run folders work too
+  r = run_hostwire("diff " + d + "/a " + d + "/b");  // run folders work too
   EXPECT_EQ(r.code, 0) << r.output;
 
   // Drift one metric by +3 %.
@@ -229,36 +207,36 @@ TEST(Diff, ExitCodesAndTolerances) {
   const std::string c = d + "/c.json";
   write_json(c, j);
 
-  r = hostwire("diff " + a + " " + c);
+  r = run_hostwire("diff " + a + " " + c);
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("workloads.blast.rx_throughput"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("+3%"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("FAIL"), std::string::npos) << r.output;
 
-  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5%");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5%");
   EXPECT_EQ(r.code, 0) << r.output;
-  r = hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%'");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%'");
   EXPECT_EQ(r.code, 1) << r.output;
-  r = hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%' --tolerance workloads.blast.rx_throughput=4%");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance '*.rx_throughput=1%' --tolerance workloads.blast.rx_throughput=4%");
   EXPECT_EQ(r.code, 0) << r.output;  // the exact name wins over a glob
-  r = hostwire("diff " + a + " " + c + " --default-tolerance 3.5%");
+  r = run_hostwire("diff " + a + " " + c + " --default-tolerance 3.5%");
   EXPECT_EQ(r.code, 0) << r.output;
-  r = hostwire("diff " + a + " " + c + " --tolerance 'workloads.*=ignore'");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance 'workloads.*=ignore'");
   EXPECT_EQ(r.code, 0) << r.output;
 
   // Bad input: 2.
-  r = hostwire("diff " + a + " " + d + "/missing.json");
+  r = run_hostwire("diff " + a + " " + d + "/missing.json");
   EXPECT_EQ(r.code, 2) << r.output;
-  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_thruput=5%");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_thruput=5%");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("workloads.blast.rx_thruput"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("did you mean 'workloads.blast.rx_throughput'"), std::string::npos) << r.output;
-  r = hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5");
+  r = run_hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5");
   EXPECT_EQ(r.code, 2) << r.output;
-  r = hostwire("diff " + a);
+  r = run_hostwire("diff " + a);
   EXPECT_EQ(r.code, 2) << r.output;
   std::ofstream(d + "/junk.json") << "{not json";
-  r = hostwire("diff " + a + " " + d + "/junk.json");
+  r = run_hostwire("diff " + a + " " + d + "/junk.json");
   EXPECT_EQ(r.code, 2) << r.output;
   fs::remove_all(d);
 }

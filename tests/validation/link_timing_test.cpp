@@ -4,30 +4,13 @@
 
 #include "core/scenario.h"
 #include "platforms/catalog.h"
+#include "support/simulate.h"
 
 using namespace hostwire;
 
 namespace {
 
-struct Run {
-  std::unique_ptr<SimContext> ctx;
-  std::unique_ptr<sc_core::sc_module> top;
-};
-
-Run simulate(const std::string& yaml) {
-  HostwireCatalog catalog;
-  auto r = load_scenario_text(yaml, "test.yaml", catalog);
-  if (!r.scenario) {
-    ADD_FAILURE() << r.errors.front().str();
-    return {};
-  }
-  Run run;
-  run.ctx = std::make_unique<SimContext>(r.scenario->seed());
-  run.top = catalog.build(*r.scenario, *run.ctx);
-  sc_core::sc_start(to_sc(r.scenario->duration()));
-  EXPECT_TRUE(run.ctx->check_invariants().empty());
-  return run;
-}
+using hostwire::testing::simulate;
 
 std::string line_rate(const std::string& frame_size) {
   return "platform: link_pair\nduration: 1s\nparameters: {link0: {rate: 10Gbps, propagation: 0s}}\n"

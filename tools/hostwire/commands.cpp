@@ -90,14 +90,18 @@ LoadResult load(const std::string& path, const po::variables_map& vm, const Cata
   return load_with_grid(path, catalog, opts, grid, std::nullopt);
 }
 
+// The validated scenario, or nothing after printing every problem.
+std::optional<Scenario> load_valid(const std::string& path, const po::variables_map& vm, const Catalog& catalog) {
+  auto r = load(path, vm, catalog);
+  if (!r.scenario) print_errors(r.errors);
+  return std::move(r.scenario);
+}
+
 int cmd_check(const std::string& path, const po::variables_map& vm) {
   HostwireCatalog catalog;
-  auto r = load(path, vm, catalog);
-  if (!r.scenario) {
-    print_errors(r.errors);
-    return kExitBadInput;
-  }
-  const Scenario& s = *r.scenario;
+  const auto loaded = load_valid(path, vm, catalog);
+  if (!loaded) return kExitBadInput;
+  const Scenario& s = *loaded;
   std::cout << path << ": ok (platform " << s.platform << ", " << s.workloads.size() << " workloads, duration "
             << s.at("duration").text << ", seed " << s.seed();
   if (!s.sweep.empty()) {
@@ -157,12 +161,9 @@ int cmd_params(const std::string& prefix, const po::variables_map& vm) {
 
 int cmd_run(const std::string& path, const po::variables_map& vm) {
   HostwireCatalog catalog;
-  auto r = load(path, vm, catalog);
-  if (!r.scenario) {
-    print_errors(r.errors);
-    return kExitBadInput;
-  }
-  const Scenario& s = *r.scenario;
+  const auto loaded = load_valid(path, vm, catalog);
+  if (!loaded) return kExitBadInput;
+  const Scenario& s = *loaded;
 
   std::string log_spec = s.at("outputs.log").text;
   if (vm.count("log"))
@@ -242,13 +243,13 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     files["timeseries"] = "timeseries.csv";
     files["html"] = "report.html";
     // Relative to DIR where inside it, so the report does not depend on where DIR is.
-    if (!vcd_path.empty()) {
-      auto rel = fs::path(vcd_path).lexically_relative(out_dir);
-      files["vcd"] = rel.empty() || *rel.begin() == ".." ? vcd_path : rel.string();
-    }
+    auto in_out_dir = [&](const std::string& p) {
+      auto rel = fs::path(p).lexically_relative(out_dir);
+      return rel.empty() || *rel.begin() == ".." ? p : rel.string();
+    };
+    if (!vcd_path.empty()) files["vcd"] = in_out_dir(vcd_path);
     if (!trace_path.empty()) {
-      auto rel = fs::path(trace_path).lexically_relative(out_dir);
-      files["trace"] = rel.empty() || *rel.begin() == ".." ? trace_path : rel.string();
+      files["trace"] = in_out_dir(trace_path);
       files["trace_events"] = ctx.trace().events();
       files["trace_truncated"] = ctx.trace().truncated();
     }
