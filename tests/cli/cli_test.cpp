@@ -292,3 +292,15 @@ TEST(Cli, PacketTimelineForPerfettoFollowsEachFrameAcrossStages) {
   EXPECT_EQ(t["otherData"]["events"], 50);
   EXPECT_EQ(t["otherData"]["truncated"], true);
 }
+
+TEST(Cli, WorkedExampleInTheScenarioDocsValidates) {
+  // docs/scenarios.md must match the code: its first ```yaml block is a valid scenario.
+  std::string doc = hostwire::testing::slurp(HOSTWIRE_SOURCE_DIR "/docs/scenarios.md");
+  auto start = doc.find("```yaml\n");
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  auto end = doc.find("```", start);
+  std::string path = write(tmp_dir("docs"), "example.yaml", doc.substr(start, end - start));
+  auto r = run_hostwire("check " + path);
+  EXPECT_EQ(r.code, 0) << r.output;
+}
