@@ -15,7 +15,7 @@ echo "== tests (build/)"
 [ "${QUICK:-0}" = 1 ] && exit 0
 
 echo "== tests under AddressSanitizer + UBSan (build-asan/)"
-BUILD_DIR=build-asan CMAKE_ARGS="-DHOSTWIRE_SANITIZE=ON" tools/setup.sh
+BUILD_DIR=build-asan CMAKE_ARGS="-DHOSTWIRE_SANITIZE=ON -DHOSTWIRE_BENCH=OFF" tools/setup.sh
 # halt_on_error: any report fails the test that caused it. LeakSanitizer stays on.
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 (cd build-asan && ctest --output-on-failure -j "$jobs" -LE benchmark)
