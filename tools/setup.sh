@@ -12,6 +12,7 @@ PACKAGES=(
   tshark gtkwave python3 hyperfine
   clang libclang-rt-14-dev
   chromium jq
+  slurm-wlm munge
 )
 
 missing=()

@@ -36,6 +36,7 @@ usage:
                         [--grid key=v1,v2,...]... [--point K]
   hostwire check SCENARIO [--set key=value]... [--seed N] [--grid key=v1,v2,...]...
   hostwire sweep SCENARIO [--grid key=v1,v2,...]... [-j N] [--out DIR] [--set key=value]... [--seed N]
+  hostwire sweep SCENARIO --slurm [--submit] [--partition P] [--time T] [--mem M] [--max-parallel N] [--grid ...]... [--set ...]... [--seed N] --out DIR
   hostwire sweep --collect DIR
   hostwire diff A B [--tolerance METRIC=X%]... [--default-tolerance X%]
   hostwire params [PREFIX] [--platform NAME]
@@ -301,6 +302,12 @@ int main(int argc, char** argv) {
       "point", po::value<size_t>(), "run/check: only point K of the sweep (0-based)")(
       "jobs,j", po::value<unsigned>(), "sweep: points run at a time (default: number of cores)")(
       "collect", po::value<std::string>(), "sweep: merge DIR/points/*/report.json into DIR/sweep.csv and sweep.html")(
+      "slurm", "sweep: write DIR/sweep.sbatch, a Slurm array job of the points not yet ok (docs/cluster.md)")(
+      "submit", "sweep --slurm: submit it with sbatch and print the job id")(
+      "partition", po::value<std::string>(), "sweep --slurm: #SBATCH --partition")(
+      "time", po::value<std::string>(), "sweep --slurm: #SBATCH --time, per point (e.g. 30, 1:00:00)")(
+      "mem", po::value<std::string>(), "sweep --slurm: #SBATCH --mem, per point (e.g. 2G)")(
+      "max-parallel", po::value<unsigned>(), "sweep --slurm: points Slurm runs at a time (--array=...%N)")(
       "tolerance", po::value<std::vector<std::string>>()->composing(), "diff: METRIC=X% or METRIC=ignore, * globs (repeatable)")(
       "default-tolerance", po::value<std::string>(), "diff: tolerance of every other value (default 0%)");
   po::options_description hidden;

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -25,6 +27,7 @@
 #include "core/sweep_grid.h"
 #include "platforms/catalog.h"
 #include "tools/hostwire/commands.h"
+#include "tools/hostwire/slurm.h"
 
 extern char** environ;
 
@@ -265,7 +268,14 @@ PointState classify(const fs::path& dir, const Manifest::Point& p) {
   std::string status_error;
   if (status && status->value("status", "") != "ok") {
     status_error = status->value("error", "");
-    if (status_error.empty()) status_error = "failed (see " + (pd / "stderr.txt").string() + ")";
+    // A Slurm task's status.json (written by the sbatch script) has no error text: the tail of
+    // the point's stderr is it, as a local sweep would have recorded.
+    if (status_error.empty()) status_error = stderr_tail(read_text(pd / "stderr.txt"));
+    if (status_error.empty()) {
+      const json code = status->value("exit_code", json());
+      status_error = (code.is_number() ? "exit status " + code.dump() + ", " : std::string()) + "failed (see " +
+                     (pd / "stderr.txt").string() + ")";
+    }
   }
   if (!fs::exists(pd / "report.json")) {
     if (!status_error.empty()) return {"failed", status_error, {}};
@@ -511,14 +521,21 @@ std::string render_html(const Manifest& m, const std::vector<PointState>& states
 }
 
 // The command that runs point k (also printed for missing points).
+// The sweep's own flags, as each point's command repeats them.
+std::vector<std::string> sweep_flags(const Manifest& m) {
+  std::vector<std::string> flags;
+  for (const char* flag : {"grid", "set", "log", "pcap"})
+    if (m.doc.contains(flag))
+      for (const auto& x : m.doc[flag]) flags.insert(flags.end(), {std::string("--") + flag, x.get<std::string>()});
+  if (m.doc.contains("seed") && !m.doc["seed"].is_null())
+    flags.insert(flags.end(), {"--seed", std::to_string(m.doc["seed"].get<uint64_t>())});
+  return flags;
+}
+
 std::vector<std::string> point_command(const std::string& exe, const Manifest& m, const fs::path& dir, size_t k) {
   std::vector<std::string> cmd = {exe, "run", m.doc.value("scenario", ""), "--point", std::to_string(k), "--out",
                                   point_dir(dir, k).string()};
-  for (const char* flag : {"grid", "set", "log", "pcap"})
-    if (m.doc.contains(flag))
-      for (const auto& x : m.doc[flag]) cmd.insert(cmd.end(), {std::string("--") + flag, x.get<std::string>()});
-  if (m.doc.contains("seed") && !m.doc["seed"].is_null())
-    cmd.insert(cmd.end(), {"--seed", std::to_string(m.doc["seed"].get<uint64_t>())});
+  for (auto& f : sweep_flags(m)) cmd.push_back(std::move(f));
   return cmd;
 }
 
@@ -540,7 +557,10 @@ std::string shell_join(const std::vector<std::string>& cmd) {
 
 // Writes sweep.csv and sweep.html from what is on disk; prints the not-ok points. Returns the
 // number of points that are not ok, or -1 when the outputs cannot be written.
-long write_outputs(const fs::path& dir, const Manifest& m, const std::string& exe, bool print_missing_commands) {
+// `notes`, when given, adds lines (printed indented) under each point that is not ok.
+using PointNotes = std::function<std::vector<std::string>(size_t k, const PointState& st)>;
+long write_outputs(const fs::path& dir, const Manifest& m, const std::string& exe, bool print_missing_commands,
+                   const PointNotes& notes = nullptr) {
   std::vector<PointState> states;
   for (const auto& p : m.points) states.push_back(classify(dir, p));
   const Table t = gather(m, states);
@@ -563,6 +583,8 @@ long write_outputs(const fs::path& dir, const Manifest& m, const std::string& ex
     std::string label;
     for (const auto& [k, v] : m.points[i].values) label += (label.empty() ? "" : " ") + k + "=" + v;
     std::cerr << st.status << ": point " << m.points[i].index << " (" << label << "): " << first_line(st.error) << '\n';
+    if (notes)
+      for (const auto& line : notes(m.points[i].index, st)) std::cerr << "  " << line << '\n';
     if (st.status == "missing" && print_missing_commands)
       std::cerr << "  to run it: " << shell_join(point_command(exe, m, dir, m.points[i].index)) << '\n';
   }
@@ -577,6 +599,135 @@ std::string self_exe() {
   return ec ? std::string("/proc/self/exe") : p.string();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Slurm: DIR/slurm.json records every submission; Slurm is asked about their tasks.
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+struct SlurmRecord {
+  fs::path dir;
+  json doc = {{"submissions", json::array()}};
+  struct Submission {
+    std::string job_id, array;
+    std::set<size_t> points;
+  };
+  std::vector<Submission> subs;
+  bool queried = false;
+  std::map<std::pair<std::string, size_t>, slurm::TaskState> states;
+  std::string note;  // why Slurm could not be asked
+
+  // False (with `error`) when DIR/slurm.json exists but is unreadable.
+  bool load(const fs::path& d, std::string& error) {
+    dir = d;
+    if (!fs::exists(dir / "slurm.json")) return true;
+    auto j = read_json(dir / "slurm.json", &error);
+    if (!j) return false;
+    try {
+      for (const auto& x : j->at("submissions")) {
+        Submission sub{x.at("job_id").get<std::string>(), x.at("array").get<std::string>(), {}};
+        for (const auto& k : x.at("points")) sub.points.insert(k.get<size_t>());
+        subs.push_back(std::move(sub));
+      }
+    } catch (const std::exception& e) {
+      error = (dir / "slurm.json").string() + ": unexpected layout: " + e.what();
+      return false;
+    }
+    doc = std::move(*j);
+    return true;
+  }
+
+  const Submission* latest(size_t k) const {
+    for (auto it = subs.rbegin(); it != subs.rend(); ++it)
+      if (it->points.count(k)) return &*it;
+    return nullptr;
+  }
+
+  void ask() {
+    if (queried || subs.empty()) return;
+    queried = true;
+    std::vector<std::string> ids;
+    for (const auto& sub : subs) ids.push_back(sub.job_id);
+    states = slurm::query(ids, note);
+  }
+
+  // Points some submission's task is still pending or running for.
+  std::set<size_t> active() {
+    ask();
+    std::set<size_t> out;
+    for (const auto& [key, st] : states)
+      if (slurm::is_active(st.state)) out.insert(key.second);
+    return out;
+  }
+
+  std::string log_path(const Submission& sub, size_t k) const {
+    return (point_dir(dir, k) / slurm::log_name(sub.job_id, k)).string();
+  }
+
+  // The lines --collect prints under a point that is not ok.
+  std::vector<std::string> lines(size_t k, const PointState& st) {
+    const Submission* sub = latest(k);
+    if (!sub) return {"slurm: not submitted"};
+    ask();
+    const std::string task = sub->job_id + "_" + std::to_string(k);
+    const std::string log = log_path(*sub, k);
+    std::string state;
+    auto it = states.find({sub->job_id, k});
+    if (it != states.end()) {
+      state = it->second.state + (it->second.reason.empty() ? "" : " (" + it->second.reason + ")");
+    } else {
+      // Neither squeue nor sacct knows the task (accounting off, and it ended more than
+      // MinJobAge ago): what it left on disk tells.
+      const fs::path pd = point_dir(dir, k);
+      std::optional<json> status;
+      if (fs::exists(pd / "status.json")) status = read_json(pd / "status.json");
+      if (status)
+        state = fmt::format("ended (status.json: {}, exit status {})", status->value("status", "?"),
+                            status->value("exit_code", json()).dump());
+      else if (fs::exists(log))
+        state = "ended without writing status.json (killed: time or memory limit, cancelled, node failure?)";
+      else
+        state = "unknown: no longer known to Slurm and it left no log (never started, or cancelled while pending)";
+      if (!note.empty()) state += "; " + note;
+    }
+    (void)st;
+    return {fmt::format("slurm: job {} {}; log {}", task, state, log)};
+  }
+
+  bool save(const std::string& job_id, const std::string& array, const std::vector<size_t>& points,
+            const po::variables_map& vm) {
+    json x;
+    x["job_id"] = job_id;
+    x["array"] = array;
+    x["points"] = points;
+    x["submitted_utc"] = utc_now();
+    for (const char* o : {"partition", "time", "mem"})
+      if (vm.count(o)) x[o] = vm[o].as<std::string>();
+    if (vm.count("max-parallel")) x["max_parallel"] = vm["max-parallel"].as<unsigned>();
+    doc["submissions"].push_back(x);
+    subs.push_back({job_id, array, std::set<size_t>(points.begin(), points.end())});
+    return write_text(dir / "slurm.json", doc.dump(2) + "\n");
+  }
+
+  // The command that resubmits what is missing, with the last submission's options.
+  std::string resubmit_command(const std::string& exe, const Manifest& m) const {
+    std::vector<std::string> cmd = {exe, "sweep", m.doc.value("scenario", "")};
+    for (auto& f : sweep_flags(m)) cmd.push_back(std::move(f));
+    cmd.insert(cmd.end(), {"--out", dir.string(), "--slurm", "--submit"});
+    if (!doc["submissions"].empty()) {
+      const json& last = doc["submissions"].back();
+      for (const char* o : {"partition", "time", "mem"})
+        if (last.contains(o)) cmd.insert(cmd.end(), {std::string("--") + o, last[o].get<std::string>()});
+      if (last.contains("max_parallel")) cmd.insert(cmd.end(), {"--max-parallel", last["max_parallel"].dump()});
+    }
+    return shell_join(cmd);
+  }
+};
+
 int collect(const std::string& dir_text) {
   const fs::path dir(dir_text);
   std::string err;
@@ -590,9 +741,141 @@ int collect(const std::string& dir_text) {
     std::cerr << "hostwire sweep --collect: " << (dir / "sweep.json").string() << ": " << err << '\n';
     return kExitBadInput;
   }
-  const long bad = write_outputs(dir, *m, self_exe(), true);
+  SlurmRecord record;
+  if (!record.load(dir, err)) {
+    std::cerr << "hostwire sweep --collect: " << err << '\n';
+    return kExitBadInput;
+  }
+  PointNotes notes;
+  if (!record.subs.empty()) notes = [&](size_t k, const PointState& st) { return record.lines(k, st); };
+  const std::string exe = self_exe();
+  const long bad = write_outputs(dir, *m, exe, record.subs.empty(), notes);
   if (bad < 0) return kExitBadInput;
+  if (bad > 0 && !record.subs.empty()) {
+    const auto active = record.active();
+    size_t not_active = 0;
+    for (const auto& p : m->points)
+      if (!active.count(p.index) && classify(dir, p).status != "ok") ++not_active;
+    if (!active.empty())
+      std::cerr << active.size() << " point" << (active.size() == 1 ? " is" : "s are")
+                << " still pending or running in Slurm; collect again when they end\n";
+    if (not_active > 0)
+      std::cerr << "to resubmit the " << not_active << " missing or failed point" << (not_active == 1 ? "" : "s")
+                << ": " << record.resubmit_command(exe, *m) << '\n';
+  }
   return bad == 0 ? kExitOk : kExitSimFailure;
+}
+
+std::string job_name(const std::string& scenario) {
+  std::string name = "hostwire-" + fs::path(scenario).stem().string();
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  return name;
+}
+
+// `hostwire sweep SCENARIO --slurm [--submit]`: writes DIR/sweep.sbatch for the points that
+// are not ok (and not still queued from an earlier submission) and submits it.
+int slurm_sweep(const std::string& path, const fs::path& dir, const Manifest& m, const po::variables_map& vm) {
+  const bool submit = vm.count("submit") > 0;
+  SlurmRecord record;
+  std::string err;
+  if (!record.load(dir, err)) {
+    std::cerr << "hostwire sweep: " << err << "; delete it or choose another --out\n";
+    return kExitBadInput;
+  }
+  std::vector<size_t> not_ok;
+  for (const auto& p : m.points)
+    if (classify(dir, p).status != "ok") not_ok.push_back(p.index);
+  std::set<size_t> active;
+  if (!not_ok.empty() && !record.subs.empty()) {
+    active = record.active();
+    if (!record.note.empty()) {
+      if (submit) {
+        std::cerr << "hostwire sweep: cannot ask Slurm which points of the earlier submissions are still queued ("
+                  << record.note << "); not submitting, so that no point runs twice\n";
+        return kExitSimFailure;
+      }
+      std::cerr << "hostwire sweep: warning: cannot ask Slurm which points are still queued: " << record.note << '\n';
+    }
+  }
+  std::vector<size_t> todo;
+  for (size_t k : not_ok)
+    if (!active.count(k)) todo.push_back(k);
+  const size_t n = m.points.size();
+  std::cout << fmt::format("sweep of {}: {} points, {} ok, {} pending or running in Slurm, {} to {}; folder {}\n", path, n,
+                           n - not_ok.size(), not_ok.size() - todo.size(), todo.size(), submit ? "submit" : "run",
+                           dir.string());
+  if (todo.empty()) {
+    std::cout << (not_ok.empty() ? "every point is ok; nothing to submit (hostwire sweep --collect " + dir.string() +
+                                       " writes sweep.csv)\n"
+                                 : "nothing to submit: the remaining points are still queued; collect when they end\n");
+    return kExitOk;
+  }
+
+  std::optional<unsigned> max_parallel;
+  if (vm.count("max-parallel")) max_parallel = vm["max-parallel"].as<unsigned>();
+  slurm::ScriptSpec spec;
+  spec.scenario = m.doc.value("scenario", "");
+  spec.job_name = job_name(spec.scenario);
+  spec.array = slurm::array_spec(todo, max_parallel);
+  spec.cwd = fs::current_path().string();
+  spec.dir = dir.string();
+  spec.dir_absolute = fs::absolute(dir).lexically_normal().string();
+  while (spec.dir_absolute.size() > 1 && spec.dir_absolute.back() == '/') spec.dir_absolute.pop_back();
+  spec.run = {self_exe(), "run", spec.scenario};
+  spec.flags = sweep_flags(m);
+  for (const char* o : {"partition", "time", "mem"})
+    if (vm.count(o)) (std::string(o) == "partition" ? spec.partition : std::string(o) == "time" ? spec.time : spec.mem) =
+                         vm[o].as<std::string>();
+  spec.points = n;
+
+  // Slurm opens each task's log in DIR/points/K before the task starts: the folders must exist.
+  std::error_code ec;
+  for (size_t k : todo) {
+    fs::create_directories(point_dir(dir, k), ec);
+    if (ec) {
+      std::cerr << "--out: cannot create " << point_dir(dir, k).string() << ": " << ec.message() << '\n';
+      return kExitBadInput;
+    }
+  }
+  const fs::path script = dir / "sweep.sbatch";
+  if (!write_text(script, slurm::render_script(spec))) {
+    std::cerr << "hostwire sweep: cannot write " << script.string() << '\n';
+    return kExitBadInput;
+  }
+  fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::add, ec);
+  std::cout << fmt::format("wrote {}: array {} ({} of {} points)\n", script.string(), spec.array, todo.size(), n);
+  if (!submit) {
+    std::cout << "submit it with: sbatch " << shell_join({script.string()})
+              << " (or add --submit); collect with: hostwire sweep --collect " << shell_join({dir.string()}) << '\n';
+    return kExitOk;
+  }
+
+  std::string out, serr, error;
+  const int rc = slurm::capture({"sbatch", "--parsable", fs::absolute(script).string()}, out, serr, error);
+  if (rc != 0) {
+    std::cerr << "hostwire sweep: sbatch failed: "
+              << (rc < 0 ? error + " (is this a Slurm login node?)" : stderr_tail(serr.empty() ? out : serr)) << '\n'
+              << "the script is " << script.string() << "; nothing was submitted\n";
+    return kExitSimFailure;
+  }
+  std::string job_id = first_line(out);
+  job_id = job_id.substr(0, job_id.find(';'));  // "ID;cluster" on multi-cluster sites
+  while (!job_id.empty() && std::isspace(static_cast<unsigned char>(job_id.back()))) job_id.pop_back();
+  if (job_id.empty() || job_id.find_first_not_of("0123456789") != std::string::npos) {
+    std::cerr << "hostwire sweep: sbatch printed no job id (got '" << first_line(out) << "')\n";
+    return kExitSimFailure;
+  }
+  if (!record.save(job_id, spec.array, todo, vm))
+    std::cerr << "hostwire sweep: warning: cannot write " << (dir / "slurm.json").string()
+              << "; --collect will not know the job\n";
+  std::cout << fmt::format("submitted Slurm job {}: array {} ({} point{}); logs {}\n", job_id, spec.array, todo.size(),
+                           todo.size() == 1 ? "" : "s",
+                           (dir / "points" / "K" / ("slurm-" + job_id + "_K.out")).string());
+  std::cout << "follow it with: squeue -j " << job_id << "; collect with: hostwire sweep --collect "
+            << shell_join({dir.string()}) << '\n';
+  return kExitOk;
 }
 
 struct Running {
@@ -632,6 +915,41 @@ int cmd_sweep(const std::vector<std::string>& args, const po::variables_map& vm)
     std::cerr << "hostwire sweep: --vcd names one file, and points run side by side; use --set outputs.vcd=SIGNALS "
                  "and each point writes DIR/points/K/trace.vcd\n";
     return kExitBadInput;
+  }
+  const bool slurm_mode = vm.count("slurm") > 0;
+  static const char* const kSlurmFlags[] = {"slurm", "submit", "partition", "time", "mem", "max-parallel"};
+  if (vm.count("collect")) {
+    for (const char* f : kSlurmFlags)
+      if (vm.count(f)) {
+        std::cerr << "--" << f << ": not with --collect; --collect DIR only reads DIR (and asks Slurm about the "
+                  << "points it submitted); to resubmit missing points run the sweep again with --slurm --submit "
+                  << "--out DIR\n";
+        return kExitBadInput;
+      }
+  }
+  if (!slurm_mode)
+    for (const char* f : kSlurmFlags)
+      if (vm.count(f)) {
+        std::cerr << "--" << f << ": only with --slurm (hostwire sweep SCENARIO --slurm ... --out DIR)\n";
+        return kExitBadInput;
+      }
+  if (slurm_mode) {
+    if (vm.count("jobs")) {
+      std::cerr << "-j: sets how many points run at a time on this machine; with --slurm use --max-parallel N\n";
+      return kExitBadInput;
+    }
+    if (vm.count("max-parallel") && vm["max-parallel"].as<unsigned>() == 0) {
+      std::cerr << "--max-parallel: expected at least 1 (the array's %N: tasks Slurm runs at a time)\n";
+      return kExitBadInput;
+    }
+    std::pair<const char*, std::string (*)(const std::string&)> checks[] = {
+        {"partition", slurm::check_partition}, {"time", slurm::check_time}, {"mem", slurm::check_mem}};
+    for (const auto& [flag, check] : checks)
+      if (vm.count(flag))
+        if (auto e = check(vm[flag].as<std::string>()); !e.empty()) {
+          std::cerr << "--" << flag << ": " << e << '\n';
+          return kExitBadInput;
+        }
   }
   if (vm.count("collect")) {
     if (!args.empty() || vm.count("grid") || vm.count("set") || vm.count("seed") || vm.count("out") ||
@@ -684,6 +1002,11 @@ int cmd_sweep(const std::vector<std::string>& args, const po::variables_map& vm)
     if (base.empty()) base = (fs::path("out") / fs::path(path).stem()).string();
     dir = fs::path(base) / "sweep";
   }
+  if (slurm_mode && dir.string().find_first_of("\"\n\r") != std::string::npos) {
+    std::cerr << "--out: with --slurm the folder's path goes into #SBATCH lines, which cannot hold a double quote "
+                 "or a line break; choose another --out\n";
+    return kExitBadInput;
+  }
   std::error_code ec;
   fs::create_directories(dir / "points", ec);
   if (ec) {
@@ -718,6 +1041,8 @@ int cmd_sweep(const std::vector<std::string>& args, const po::variables_map& vm)
     std::cerr << "hostwire sweep: internal error: " << err << '\n';
     return kExitSimFailure;
   }
+
+  if (slurm_mode) return slurm_sweep(path, dir, *m, vm);
 
   const std::string exe = self_exe();
   std::vector<size_t> todo;
