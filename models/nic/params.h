@@ -1,0 +1,54 @@
+// Parameters of the NIC's logic: rings, RSS and interrupt moderation. The lead registers
+// NicParams under the NIC's key ("a.nic."), so `hostwire params` lists these and scenarios set them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/params.h"
+#include "core/units.h"
+#include "net/result.h"
+#include "nic/moderation.h"
+#include "nic/rss.h"
+
+namespace hostwire::nic {
+
+struct NicParams {
+  int64_t vnics = 1;
+  int64_t rings_per_vnic = 4;
+  int64_t rx_ring_size = 512;  // descriptors
+  int64_t tx_ring_size = 512;
+  int64_t descriptor_fetch_batch = 8;
+  std::string rss_key = "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa";
+  bool rss_udp_ports = true;
+  Time moderation_time = ModerationParams{}.time_threshold;
+  int64_t moderation_packets = ModerationParams{}.packet_threshold;
+  Time moderation_min_interval = ModerationParams{}.min_interval;
+
+  template <class V>
+  void visit(V& v) {
+    v(vnics, "vnics", "virtual NICs on the port, each with its own MAC and RX/TX rings", Limits::range(1, 64));
+    // More rings than the 128 indirection-table entries could never all receive.
+    v(rings_per_vnic, "rings_per_vnic", "RX rings (and TX rings) per VNIC, spread by RSS", Limits::range(1, 128));
+    v(rx_ring_size, "rx_ring_size", "descriptors per RX ring (one slot stays open: size-1 usable)",
+      Limits::range(2, 65536));
+    v(tx_ring_size, "tx_ring_size", "descriptors per TX ring (one slot stays open: size-1 usable)",
+      Limits::range(2, 65536));
+    v(descriptor_fetch_batch, "descriptor_fetch_batch", "descriptors the DMA engine reads per fetch",
+      Limits::range(1, 65536));
+    v(rss_key, "rss_key", "Toeplitz key, 40 bytes as 80 hex digits (':' separators allowed)");
+    v(rss_udp_ports, "rss_udp_ports", "hash UDP on addresses and ports (false: addresses only)");
+    v(moderation_time, "moderation_time", "interrupt after this long since the first pending completion (rx-usecs)",
+      Limits::non_negative());
+    v(moderation_packets, "moderation_packets", "interrupt once this many completions are pending (rx-frames)",
+      Limits::range(1, 65536));
+    v(moderation_min_interval, "moderation_min_interval", "least time between two interrupts of a vector (ITR)",
+      Limits::non_negative());
+  }
+
+  // The text fields are checked here (the params layer only knows they are text).
+  net::Result<RssKey> key() const { return parse_rss_key(rss_key); }
+  ModerationParams moderation() const { return {moderation_time, moderation_packets, moderation_min_interval}; }
+};
+
+}  // namespace hostwire::nic
