@@ -26,6 +26,7 @@
 
 #include "core/sweep_grid.h"
 #include "platforms/catalog.h"
+#include "tools/report/html_report.h"
 #include "tools/hostwire/commands.h"
 #include "tools/hostwire/slurm.h"
 
@@ -162,20 +163,6 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string num_text(const json& v) { return v.is_number() ? v.dump() : std::string(); }
 
@@ -420,15 +407,15 @@ std::string svg_plot(const std::string& x_name, const std::vector<std::string>& 
     const double y = lo + (hi - lo) * i / 4;
     s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>", L, W - R, Y(y), Y(y));
     s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", L - 4, Y(y) + 4,
-                     html_escape(si_text(y)));
+                     html::escape(si_text(y)));
   }
   for (size_t i = 0; i < nx; ++i)
     s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", X(i), H - B + 16,
-                     html_escape(x_labels[i]));
+                     html::escape(x_labels[i]));
   s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", L + (W - L - R) / 2, H - B + 34,
-                   html_escape(x_name));
+                   html::escape(x_name));
   s += fmt::format("<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>\n",
-                   T + (H - T - B) / 2, T + (H - T - B) / 2, html_escape(h.unit));
+                   T + (H - T - B) / 2, T + (H - T - B) / 2, html::escape(h.unit));
   for (size_t li = 0; li < lines.size(); ++li) {
     const char* color = kColors[li % 8];
     const auto& ys = lines[li].second;
@@ -449,7 +436,7 @@ std::string svg_plot(const std::string& x_name, const std::vector<std::string>& 
     flush();
     if (lines.size() > 1)
       s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                       L, H + 18.0 * double(li) + 2, color, L + 16, H + 18.0 * double(li) + 11, html_escape(lines[li].first));
+                       L, H + 18.0 * double(li) + 2, color, L + 16, H + 18.0 * double(li) + 11, html::escape(lines[li].first));
   }
   return s + "</svg>\n";
 }
@@ -457,27 +444,27 @@ std::string svg_plot(const std::string& x_name, const std::vector<std::string>& 
 std::string render_html(const Manifest& m, const std::vector<PointState>& states, const Table& t) {
   const std::string scenario = m.doc.value("scenario", "");
   std::string s =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hostwire sweep: " + html_escape(scenario) +
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hostwire sweep: " + html::escape(scenario) +
       "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:"
       "0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}"
       "td.l,th.l{text-align:left}.failed{color:#b00}.missing{color:#a60}</style></head><body>\n";
   size_t ok = 0;
   for (const auto& st : states) ok += st.status == "ok";
-  s += "<h1>Sweep of " + html_escape(scenario) + "</h1>\n";
+  s += "<h1>Sweep of " + html::escape(scenario) + "</h1>\n";
   s += fmt::format("<p>{} points: {} ok, {} not ok.", states.size(), ok, states.size() - ok);
   for (const char* flag : {"set", "grid"})
     if (m.doc.contains(flag) && !m.doc[flag].empty()) {
       s += std::string(" --") + flag + ":";
-      for (const auto& x : m.doc[flag]) s += " <code>" + html_escape(x.get<std::string>()) + "</code>";
+      for (const auto& x : m.doc[flag]) s += " <code>" + html::escape(x.get<std::string>()) + "</code>";
     }
   s += "</p>\n<h2>Points</h2>\n<table><tr><th>point</th>";
-  for (const auto& k : m.axis_keys) s += "<th class=\"l\">" + html_escape(k) + "</th>";
+  for (const auto& k : m.axis_keys) s += "<th class=\"l\">" + html::escape(k) + "</th>";
   s += "<th class=\"l\">status</th></tr>\n";
   for (size_t i = 0; i < m.points.size(); ++i) {
     s += fmt::format("<tr><td>{}</td>", m.points[i].index);
-    for (const auto& [_, v] : m.points[i].values) s += "<td class=\"l\">" + html_escape(v) + "</td>";
-    s += "<td class=\"l " + states[i].status + "\">" + html_escape(states[i].status) +
-         (states[i].error.empty() ? "" : ": " + html_escape(first_line(states[i].error))) + "</td></tr>\n";
+    for (const auto& [_, v] : m.points[i].values) s += "<td class=\"l\">" + html::escape(v) + "</td>";
+    s += "<td class=\"l " + states[i].status + "\">" + html::escape(states[i].status) +
+         (states[i].error.empty() ? "" : ": " + html::escape(first_line(states[i].error))) + "</td></tr>\n";
   }
   s += "</table>\n";
 
@@ -505,14 +492,14 @@ std::string render_html(const Manifest& m, const std::vector<PointState>& states
       }
       lines.emplace_back(line_labels[r], std::move(ys));
     }
-    s += "<h2>" + html_escape(c.name) + " [" + html_escape(c.unit) + "]</h2>\n";
+    s += "<h2>" + html::escape(c.name) + " [" + html::escape(c.unit) + "]</h2>\n";
     s += svg_plot(x_name, x_labels, lines, c);
     s += "<table><tr><th class=\"l\"></th>";
-    for (const auto& x : x_labels) s += "<th>" + html_escape(x_name + "=" + x) + "</th>";
+    for (const auto& x : x_labels) s += "<th>" + html::escape(x_name + "=" + x) + "</th>";
     s += "</tr>\n";
     for (const auto& [label, ys] : lines) {
-      s += "<tr><th class=\"l\">" + html_escape(label) + "</th>";
-      for (double y : ys) s += "<td>" + html_escape(fmt_value(y, c.unit)) + "</td>";
+      s += "<tr><th class=\"l\">" + html::escape(label) + "</th>";
+      for (double y : ys) s += "<td>" + html::escape(fmt_value(y, c.unit)) + "</td>";
       s += "</tr>\n";
     }
     s += "</table>\n";
