@@ -96,7 +96,10 @@ ParsedQuantity parse_quantity(UnitKind kind, std::string_view text) {
   u128 mantissa = 0;
   int frac_digits = 0;
   bool any_digit = false, seen_point = false;
-  constexpr u128 kMantissaCap = static_cast<u128>(1) << 100;
+  // Below 2^84 after the last digit, so that times the largest unit factor (< 2^40) it stays
+  // inside 128 bits.
+  constexpr u128 kMantissaCap = static_cast<u128>(1) << 80;
+  int pending_zeros = 0;  // zeros after the point that matter only if a non-zero digit follows
   for (; i < s.size(); ++i) {
     char c = s[i];
     if (c == '.' && !seen_point) {
@@ -106,6 +109,14 @@ ParsedQuantity parse_quantity(UnitKind kind, std::string_view text) {
     if (c == '_' || c == '\'') continue;  // digit separators: 1_000_000bps
     if (!std::isdigit(static_cast<unsigned char>(c))) break;
     any_digit = true;
+    if (seen_point && c == '0') {  // trailing zeros change nothing: "1.50us" is "1.5us"
+      ++pending_zeros;
+      continue;
+    }
+    for (; pending_zeros > 0; --pending_zeros, ++frac_digits) {
+      if (mantissa > kMantissaCap) return fail("number too large");
+      mantissa *= 10;
+    }
     if (mantissa > kMantissaCap) return fail("number too large");
     mantissa = mantissa * 10 + static_cast<unsigned>(c - '0');
     if (seen_point) ++frac_digits;
@@ -119,6 +130,8 @@ ParsedQuantity parse_quantity(UnitKind kind, std::string_view text) {
   if (!factor)
     return fail(std::string("unknown unit '") + std::string(suffix) + "' for " + kind_name(kind) + "; use " + unit_examples(kind));
 
+  // Past 38 decimals 10^k no longer fits in 128 bits, and no unit here is that fine anyway.
+  if (frac_digits > 38) return fail(std::string("'") + std::string(text) + "' has too many decimal places");
   u128 scaled = mantissa * static_cast<u128>(*factor);
   u128 divisor = 1;
   for (int d = 0; d < frac_digits; ++d) divisor *= 10;

@@ -40,6 +40,15 @@ TEST(Units, RejectsGarbageFractionsAndOverflow) {
   EXPECT_FALSE(parse_quantity(UnitKind::Rate, "9999999999999999999999999999999999999999999Gbps").value);
 }
 
+TEST(Units, ManyDecimalsNeitherOverflowNorDivideByZero) {
+  // Found by the quantity fuzzer: 200 fraction digits made 10^k wrap to 0 in 128 bits.
+  EXPECT_FALSE(parse_quantity(UnitKind::Time, "0." + std::string(200, '0') + "2ps").value);
+  EXPECT_EQ(*parse_quantity(UnitKind::Time, "1." + std::string(200, '0') + "us").value, 1'000'000);
+  EXPECT_EQ(*parse_quantity(UnitKind::Time, "0." + std::string(200, '0') + "s").value, 0);
+  // A mantissa near the cap times the largest factor must not wrap around into a small value.
+  EXPECT_FALSE(parse_quantity(UnitKind::Rate, "9999999999999999999999999Tbps").value);
+}
+
 TEST(Units, PrintsReadably) {
   EXPECT_EQ(format_quantity(UnitKind::Frequency, 2'500'000'000), "2.5GHz");
   EXPECT_EQ(format_quantity(UnitKind::Rate, 10'000'000'000), "10Gbps");
