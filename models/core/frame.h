@@ -55,7 +55,7 @@ class FramePool : public tlm::tlm_mm_interface {
     } else {
       f = free_.back();
       free_.pop_back();
-      f->packet = Packet{};
+      f->packet.reset();
     }
     f->gp.set_command(tlm::TLM_WRITE_COMMAND);
     f->gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);

@@ -40,6 +40,30 @@ struct Packet {
   Time created{};          // when the source handed the frame to its MAC
   bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
 
+  Packet() = default;
+  // Copies only the header bytes in use: a frame is copied per ring, mirror and duplicate.
+  Packet(const Packet& o) { *this = o; }
+  Packet& operator=(const Packet& o) {
+    if (this == &o) return *this;
+    std::memcpy(header, o.header, o.header_len);
+    header_len = o.header_len;
+    payload = o.payload;
+    id = o.id;
+    flow = o.flow;
+    created = o.created;
+    fcs_bad = o.fcs_bad;
+    return *this;
+  }
+  // An empty packet again, without clearing header bytes nobody will read.
+  void reset() {
+    header_len = 0;
+    payload = {};
+    id = 0;
+    flow = 0;
+    created = {};
+    fcs_bad = false;
+  }
+
   // Frame length from destination MAC to the end of the payload (no preamble, no FCS).
   uint32_t frame_bytes() const { return header_len + payload.length; }
 
