@@ -52,6 +52,12 @@ TEST(Determinism, EveryScenarioSameSeedSameBytesOtherSeedOtherNumbers) {
     auto a = run(e.path(), "11", "a"), b = run(e.path(), "11", "b"), c = run(e.path(), "12", "c");
     ASSERT_GE(a.size(), 4u) << e.path();  // report, time series, capture, waveforms
     EXPECT_EQ(a.count("trace.vcd"), 1u);
+    // Every VCD the suite writes must convert with GTKWave's vcd2fst.
+    if (std::system("command -v vcd2fst > /dev/null 2>&1") == 0) {
+      fs::path vcd = fs::temp_directory_path() / ("hostwire_det_" + e.path().stem().string() + ".vcd");
+      std::ofstream(vcd, std::ios::binary) << a["trace.vcd"];
+      EXPECT_EQ(std::system(("vcd2fst -v " + vcd.string() + " -f " + vcd.string() + ".fst > /dev/null 2>&1").c_str()), 0);
+    }
     EXPECT_EQ(a.size(), b.size());
     for (const auto& [name, bytes] : a) EXPECT_TRUE(bytes == b[name]) << e.path() << ": " << name << " differs";
     EXPECT_NE(a["report.json"], c["report.json"]) << e.path() << ": the seed changed nothing";
