@@ -14,7 +14,10 @@ targets=("$@")
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTWIRE_FUZZ=ON >/dev/null
 fi
-cmake --build build-fuzz --target fuzz_targets -j "$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' || true
+build_status=0
+cmake --build build-fuzz --target fuzz_targets -j "$(nproc)" > build-fuzz/build.log 2>&1 || build_status=$?
+grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' build-fuzz/build.log || true
+[ $build_status -eq 0 ] || { echo "fuzz: build failed"; exit $build_status; }
 
 status=0
 for t in "${targets[@]}"; do
