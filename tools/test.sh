@@ -15,8 +15,8 @@ echo "== tests (build/)"
 [ "${QUICK:-0}" = 1 ] && exit 0
 
 echo "== tests under AddressSanitizer + UBSan (build-asan/)"
-# -O1 without debug info: the instrumented build compiles faster and the reports still name
-# file and line (ASan symbolises through the frame pointers).
+# -O1 without debug info: the instrumented build compiles faster; a report still names the
+# functions on its stack (rebuild with -g for line numbers when digging into one).
 BUILD_DIR=build-asan CMAKE_ARGS="-DHOSTWIRE_SANITIZE=ON -DHOSTWIRE_BENCH=OFF -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1" \
   tools/setup.sh
 # halt_on_error: any report fails the test that caused it. LeakSanitizer stays on.
