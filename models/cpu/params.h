@@ -1,0 +1,97 @@
+// Parameters of the host's cores: how many, their clock, and one table of what the kernel's
+// recurring pieces of work cost in cycles. The host registers CpuParams under "<host>.cpu.",
+// so the cost table's keys read "<host>.cpu.cost.syscall" and so on.
+//
+// The defaults are round figures from published measurements on ~3 GHz x86 servers, meant
+// as a believable starting point, not as any one machine: an architect calibrates them (perf,
+// bpftrace) for the host in question. Sources are named next to each field.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "core/params.h"
+#include "core/units.h"
+
+namespace hostwire::cpu {
+
+struct CostTable {
+  // getpid()-style round trip: ~70 ns before Meltdown/Spectre; ~100-200 ns with KPTI and
+  // retpolines (Gregg, "KPTI/KAISER Meltdown initial performance regressions", 2018;
+  // Soares & Stumm, FlexSC, OSDI 2010, for the pre-mitigation direct cost).
+  int64_t syscall = 500;
+  // Hardware interrupt delivery, entry and exit to the handler's first useful instruction:
+  // on the order of 1000 cycles (Tsafrir, "The context-switch overhead inflicted by hardware
+  // interrupts", ExpCS 2007).
+  int64_t interrupt_entry = 1000;
+  // Switching threads on a core, direct cost plus the cache and TLB refill it causes:
+  // 2-5 us on Linux (Li, Ding & Shen, "Quantifying the cost of context switch", ExpCS 2007;
+  // Bendersky, "Measuring context switching and memory overheads for Linux threads", 2018).
+  int64_t context_switch = 6000;
+  // One pass of a packet through the protocol layers (IP + UDP/TCP, socket lookup and queueing),
+  // data movement excluded: ~0.5 us per packet, so ~1-2 Mpps per core for small packets, which is
+  // what stock Linux reaches (Cai et al., "Understanding host network stack overheads", SIGCOMM 2021).
+  int64_t packet_protocol = 1500;
+  // copy_to_user / copy_from_user of packet data: ~10 GB/s per core for data already in the LLC
+  // after DMA (DDIO), so ~0.3 cycles per byte at 3 GHz (Cai et al. 2021: data copy dominates
+  // large transfers).
+  double copy_per_byte = 0.3;
+  // Software Internet checksum (csum_partial's add-with-carry loop, 8 B per 1-2 cycles) when the
+  // NIC does not offload it.
+  double checksum_per_byte = 0.25;
+  // A load that misses every cache level: ~80 ns DRAM load-to-use on server parts (Intel
+  // Memory Latency Checker idle latency 70-90 ns), e.g. the first touch of headers the NIC wrote.
+  int64_t cache_miss = 250;
+
+  // Cycles to copy or checksum `bytes`, rounded up (a fraction of a cycle still occupies one).
+  int64_t copy_cycles(int64_t bytes) const { return per_byte(copy_per_byte, bytes); }
+  int64_t checksum_cycles(int64_t bytes) const { return per_byte(checksum_per_byte, bytes); }
+
+  template <class V>
+  void visit(V& v) {
+    v(syscall, "syscall", "system call entry and exit (one round trip), cycles", Limits::non_negative());
+    v(interrupt_entry, "interrupt_entry", "hardware interrupt entry and exit, charged on top of the handler, cycles",
+      Limits::non_negative());
+    v(context_switch, "context_switch", "switching a core between two threads, cycles", Limits::non_negative());
+    v(packet_protocol, "packet_protocol", "one packet through the protocol layers (IP + UDP/TCP), cycles",
+      Limits::non_negative());
+    v(copy_per_byte, "copy_per_byte", "user<->kernel data copy, cycles per byte", Limits::non_negative());
+    v(checksum_per_byte, "checksum_per_byte", "software Internet checksum, cycles per byte", Limits::non_negative());
+    v(cache_miss, "cache_miss", "one load served from DRAM, cycles", Limits::non_negative());
+  }
+
+ private:
+  static int64_t per_byte(double cycles_per_byte, int64_t bytes) {
+    return static_cast<int64_t>(std::ceil(cycles_per_byte * static_cast<double>(bytes)));
+  }
+};
+
+// Passes a nested struct's fields to a visitor under a key prefix ("cost." + "syscall"), so a
+// scenario nests them: {cpu: {cost: {syscall: 600}}}. The visitors copy the name at once.
+template <class V>
+struct PrefixedVisitor {
+  V& v;
+  const char* prefix;
+  template <class F>
+  void operator()(F& field, const char* name, const char* meaning, Limits limits) {
+    const std::string key = std::string(prefix) + name;
+    v(field, key.c_str(), meaning, limits);
+  }
+};
+
+struct CpuParams {
+  int64_t cores = 4;
+  Frequency clock{3'000'000'000};
+  CostTable costs;
+
+  template <class V>
+  void visit(V& v) {
+    v(cores, "cores", "cores of the host, each running one work item at a time, cores", Limits::range(1, 1024));
+    v(clock, "clock", "clock frequency of every core", Limits::positive());
+    PrefixedVisitor<V> cost{v, "cost."};
+    costs.visit(cost);
+  }
+};
+
+}  // namespace hostwire::cpu
