@@ -24,6 +24,12 @@ struct NicParams {
   Time moderation_time = ModerationParams{}.time_threshold;
   int64_t moderation_packets = ModerationParams{}.packet_threshold;
   Time moderation_min_interval = ModerationParams{}.min_interval;
+  // Intel 82599: a 160 KB transmit packet buffer (datasheet 331520, section 3.7.4).
+  Bytes tx_buffer{160 * 1024};
+  Bytes descriptor_bytes{16};  // legacy and advanced descriptors of Intel NICs, mlx5 CQEs are 64 B
+  int64_t dma_outstanding_batches = 4;
+  bool tso = true;
+  Time register_latency = Time::from_ns(0);
 
   template <class V>
   void visit(V& v) {
@@ -43,6 +49,15 @@ struct NicParams {
     v(moderation_packets, "moderation_packets", "interrupt once this many completions are pending (rx-frames)",
       Limits::range(1, 65536));
     v(moderation_min_interval, "moderation_min_interval", "least time between two interrupts of a vector (ITR)",
+      Limits::non_negative());
+    v(tx_buffer, "tx_buffer", "on-chip transmit packet buffer between the DMA engine and the MAC",
+      Limits::at_least(1518));
+    v(descriptor_bytes, "descriptor_bytes", "size of one descriptor or completion in host memory",
+      Limits::range(4, 256));
+    v(dma_outstanding_batches, "dma_outstanding_batches",
+      "transmit descriptor batches the DMA engine has in flight at once (reads it pipelines)", Limits::range(1, 64));
+    v(tso, "tso", "stateless TCP segmentation offload: the NIC cuts super-frames of up to 64 KiB into MSS frames");
+    v(register_latency, "register_latency", "time a register write (doorbell, unmask) takes inside the NIC after the bus",
       Limits::non_negative());
   }
 

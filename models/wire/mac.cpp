@@ -67,6 +67,7 @@ void Mac::start_next() {
   ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   tx_frames_.add();
   tx_bytes_.add(f->packet.frame_bytes());
+  if (on_tx_start) on_tx_start(f->packet);
   if (ctx_.trace().recording(f->packet.id, hostwire::now()))
     ctx_.trace().slice(trace_tx_, "queued", f->packet.created, hostwire::now() - f->packet.created, f->packet.id,
                        TraceEventWriter::Flow::begin);

@@ -49,6 +49,8 @@ class Mac : public sc_core::sc_module {
   std::function<void(const Packet&)> rx_tap;    // the same frames, for a capture
   // Called in turn when the queue ran empty and the wire is free (line-rate sources refill).
   std::vector<std::function<void()>> on_tx_idle;
+  // Each frame as it leaves the queue for the wire (a NIC frees its packet-buffer space).
+  std::function<void(const Packet&)> on_tx_start;
 
  private:
   tlm::tlm_sync_enum rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);

@@ -117,7 +117,7 @@ TEST(ScenarioLoad, DuplicateKeys) {
 TEST(ScenarioLoad, MissingOrUnknownPlatform) {
   EXPECT_EQ(only_error(load("duration: 1ms\n")).rfind("s.yaml:1:1: platform: missing", 0), 0u);
   EXPECT_EQ(only_error(load("platform: link_par\n")),
-            "s.yaml:1:11: platform: unknown platform 'link_par'; choose one of: link_pair (did you mean 'link_pair'?)");
+            "s.yaml:1:11: platform: unknown platform 'link_par'; choose one of: link_pair, two_hosts (did you mean 'link_pair'?)");
 }
 
 TEST(ScenarioLoad, SyntaxErrorsAndNonMappings) {

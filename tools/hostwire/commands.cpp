@@ -1,3 +1,4 @@
+#include <cmath>
 #include "tools/hostwire/commands.h"
 
 #include <chrono>
@@ -274,8 +275,12 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     const auto& m = ctx.stats();
     const std::string p = w.prefix();
     const Histogram* lat = m.find_histogram(p + "latency");
-    std::cout << fmt::format("  {}: {:.4g} Gbit/s, {:.6g} frames/s, latency p50 {} p99 {}\n", w.name,
-                             m.value(p + "rx_throughput") / 1e9, m.value(p + "rx_frame_rate"),
+    // Frame workloads count frames, UDP streams datagrams.
+    const bool datagrams = !std::isnan(m.value(p + "rx_datagram_rate"));
+    std::cout << fmt::format("  {}: {:.4g} Gbit/s, {:.6g} {}/s, latency p50 {} p99 {}\n", w.name,
+                             m.value(p + "rx_throughput") / 1e9,
+                             m.value(p + (datagrams ? "rx_datagram_rate" : "rx_frame_rate")),
+                             datagrams ? "datagrams" : "frames",
                              lat ? to_string(Time{lat->quantile(0.5)}) : "-", lat ? to_string(Time{lat->quantile(0.99)}) : "-");
   }
   if (!broken.empty()) {

@@ -15,7 +15,14 @@ const ParamSpec* find(const std::vector<ParamSpec>& specs, const std::string& ke
 TEST(NicParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
   std::vector<ParamSpec> specs;
   collect_schema<NicParams>(specs, "a.nic.");
-  ASSERT_EQ(specs.size(), 10u);
+  ASSERT_EQ(specs.size(), 15u);
+  const ParamSpec* buffer = find(specs, "a.nic.tx_buffer");
+  ASSERT_TRUE(buffer);
+  EXPECT_EQ(buffer->type, ParamType::Bytes);
+  EXPECT_EQ(buffer->default_text, "160KiB");
+  const ParamSpec* tso = find(specs, "a.nic.tso");
+  ASSERT_TRUE(tso);
+  EXPECT_EQ(tso->type, ParamType::Boolean);
   const ParamSpec* t = find(specs, "a.nic.moderation_time");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->type, ParamType::Time);

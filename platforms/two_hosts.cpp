@@ -1,0 +1,210 @@
+#include "platforms/two_hosts.h"
+
+#include <stdexcept>
+
+#include "net/frame.h"
+#include "wire/ethernet_timing.h"
+#include "wire/link_faults.h"
+
+namespace hostwire {
+
+namespace {
+constexpr const char* kDirections[] = {"link0.a_to_b.", "link0.b_to_a."};
+constexpr const char* kHosts[] = {"host_a", "host_b"};
+constexpr uint16_t kFirstSourcePort = 49152;  // the dynamic port range (RFC 6335)
+constexpr uint16_t kSinkPort = 5001;          // iperf's
+
+// UDP payload -> Ethernet frame with FCS: 8 B UDP + 20 B IPv4 + 14 B Ethernet + 4 B FCS.
+constexpr int64_t kUdpFrameOverhead = 8 + 20 + wire::kEthernetHeaderBytes + wire::kFcsBytes;
+
+wire::FaultParams valid_faults(const Scenario& s, const std::string& prefix) {
+  auto keys = bind_params<wire::ChannelFaultKeys>(s.values, prefix);
+  wire::FaultParams f;
+  std::string key, problem;
+  if (!keys.to_fault_params(f, key, problem)) throw std::invalid_argument(prefix + key + ": " + problem);
+  return f;
+}
+}  // namespace
+
+void TwoHosts::params(std::vector<ParamSpec>& out) {
+  collect_schema<wire::LinkParams>(out, "link0.");
+  for (const char* d : kDirections) collect_schema<wire::ChannelFaultKeys>(out, d);
+  for (const char* h : kHosts) host_params(out, h);
+}
+
+std::vector<std::string> TwoHosts::taps() { return {"link0.a_to_b", "link0.b_to_a"}; }
+
+void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
+  Captures::check(s, taps(), errors);
+  for (const char* d : kDirections) {
+    auto keys = bind_params<wire::ChannelFaultKeys>(s.values, d);
+    wire::FaultParams f;
+    std::string key, problem;
+    if (!keys.to_fault_params(f, key, problem)) errors.push_back({s.at(d + key).origin, d + key, problem});
+  }
+  for (const char* h : kHosts) {
+    auto nic = bind_params<nic::NicParams>(s.values, std::string(h) + ".nic.");
+    if (auto k = nic.key(); !k) errors.push_back({s.at(std::string(h) + ".nic.rss_key").origin, std::string(h) + ".nic.rss_key", k.error()});
+    if (nic.vnics * nic.rings_per_vnic > 1024) {
+      const std::string key = std::string(h) + ".nic.rings_per_vnic";
+      errors.push_back({s.at(key).origin, key, "vnics x rings_per_vnic exceeds the NIC's 1024 queue pairs"});
+    }
+  }
+  const auto link = bind_params<wire::LinkParams>(s.values, "link0.");
+  for (const auto& w : s.workloads) {
+    auto p = bind_params<UdpStreamParams>(s.values, w.prefix());
+    auto fail = [&](const std::string& key, const std::string& problem) {
+      errors.push_back({s.at(w.prefix() + key).origin, w.prefix() + key, problem});
+    };
+    if (p.from == p.to) fail("to", "a UDP stream needs two different hosts (from is '" + p.from + "')");
+    if (p.payload.n + 28 > link.mtu.n)
+      fail("payload", to_string(p.payload) + " + 28 B of UDP/IPv4 headers exceeds the " + to_string(link.mtu) +
+                          " MTU of link0 (the path has no IP fragmentation)");
+    const auto cpu = bind_params<cpu::CpuParams>(s.values, p.from + ".cpu.");
+    if (p.threads > cpu.cores)
+      fail("threads", std::to_string(p.threads) + " sender threads but " + p.from + " has " + std::to_string(cpu.cores) +
+                          " cores (" + p.from + ".cpu.cores)");
+    if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
+  }
+}
+
+TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
+    : sc_module(name),
+      captures_(ctx),
+      link_("link0", ctx, bind_params<wire::LinkParams>(s.values, "link0."), valid_faults(s, kDirections[0]),
+            valid_faults(s, kDirections[1])) {
+  const auto link = bind_params<wire::LinkParams>(s.values, "link0.");
+  const int64_t max_frame = link.mtu.n + wire::kEthernetHeaderBytes;
+  a_ = std::make_unique<Host>("host_a", ctx, bind_host_params(s.values, "host_a"), 1, max_frame);
+  b_ = std::make_unique<Host>("host_b", ctx, bind_host_params(s.values, "host_b"), 2, max_frame);
+  a_->nic().mac.tx.bind(link_.a_to_b.in);
+  link_.a_to_b.out.bind(b_->nic().mac.rx);
+  b_->nic().mac.tx.bind(link_.b_to_a.in);
+  link_.b_to_a.out.bind(a_->nic().mac.rx);
+  for (const auto& tap : Captures::requested(s)) {
+    auto hook = captures_.open(tap);
+    wire::LinkChannel& ch = tap == "link0.a_to_b" ? link_.a_to_b : link_.b_to_a;
+    ch.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
+  }
+  add_workloads(s, ctx);
+  add_accounting(ctx);
+}
+
+void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
+  // One payload buffer every datagram slices: no per-datagram payload bytes are copied.
+  auto buf = std::make_shared<std::vector<uint8_t>>(65536);
+  for (size_t i = 0; i < buf->size(); ++i) (*buf)[i] = static_cast<uint8_t>(i * 131 + 7);
+  payload_ = buf;
+  std::vector<UdpFlowStats> rx(s.workloads.size());
+  auto& st = ctx.stats();
+  for (uint32_t wi = 0; wi < s.workloads.size(); ++wi) {
+    const auto& w = s.workloads[wi];
+    const std::string pre = w.prefix();
+    auto p = bind_params<UdpStreamParams>(s.values, pre);
+    Host& from = p.from == "host_a" ? *a_ : *b_;
+    Host& to = p.to == "host_a" ? *a_ : *b_;
+    Counter& sent = st.counter(pre + "tx_datagrams", "datagrams", "datagrams handed to the sender's NIC");
+    sent_.push_back(&sent);
+    UdpFlowStats& r = rx[wi];
+    r.datagrams = &st.counter(pre + "rx_datagrams", "datagrams", "datagrams the receiving threads read");
+    r.bytes = &st.counter(pre + "rx_bytes", "B", "UDP payload bytes the receiving threads read");
+    r.latency = &st.histogram(pre + "latency", "ps", "one-way latency: send call done until the receive call returned it");
+    received_.push_back(r.datagrams);
+    const Counter* bytes = r.bytes;
+    const Counter* dgrams = r.datagrams;
+    const int64_t overhead = kUdpFrameOverhead;
+    st.formula(pre + "rx_goodput", "bit/s", "UDP payload bits read per second",
+               [bytes] { return static_cast<double>(bytes->value()) * 8 / hostwire::now().seconds(); });
+    st.formula(pre + "rx_throughput", "bit/s", "frame bits (with FCS) of the datagrams read, per second",
+               [bytes, dgrams, overhead] {
+                 return static_cast<double>(bytes->value() + dgrams->value() * static_cast<uint64_t>(overhead)) * 8 /
+                        hostwire::now().seconds();
+               });
+    st.formula(pre + "rx_datagram_rate", "datagrams/s", "datagrams read per second",
+               [dgrams] { return static_cast<double>(dgrams->value()) / hostwire::now().seconds(); });
+    st.series(pre + "rx_goodput", "bit/s", [bytes, last = uint64_t{0}, last_t = int64_t{0}]() mutable {
+      const int64_t t = hostwire::now().ps;
+      const double v = t > last_t ? static_cast<double>(bytes->value() - last) * 8e12 / static_cast<double>(t - last_t) : 0;
+      last = bytes->value(), last_t = t;
+      return v;
+    });
+
+    // Flow templates: headers built (and checksummed) once; each datagram copies them.
+    std::vector<Packet> flows;
+    std::vector<uint32_t> ids;
+    const auto slice = PayloadSlice{payload_, 0, static_cast<uint32_t>(p.payload.n)};
+    for (int64_t f = 0; f < p.flows; ++f) {
+      Packet t;
+      net::EthernetHeader eth{};
+      eth.dst = to.mac();
+      eth.src = from.mac();
+      net::Ipv4Header ip{};
+      ip.df = true;
+      ip.src = from.ip();
+      ip.dst = to.ip();
+      net::UdpHeader udp{static_cast<uint16_t>(kFirstSourcePort + f % 16384), kSinkPort, 0, 0};
+      auto layout = net::build_udp_frame(t, eth, ip, udp, slice);
+      if (!layout) throw std::invalid_argument(pre + "payload: cannot build a UDP frame: " + layout.error());
+      flows.push_back(t);
+      ids.push_back(static_cast<uint32_t>(f));
+    }
+    const int64_t frame_bits = (p.payload.n + kUdpFrameOverhead) * 8;
+    for (int64_t th = 0; th < p.threads; ++th) {
+      UdpStream us;
+      us.name = pre;
+      us.core = static_cast<int>(th);
+      for (size_t f = static_cast<size_t>(th); f < flows.size(); f += static_cast<size_t>(p.threads)) {
+        us.flows.push_back(flows[f]);
+        us.flow_ids.push_back(ids[f]);
+      }
+      if (us.flows.empty()) us.flows.push_back(flows[static_cast<size_t>(th) % flows.size()]);
+      us.payload = slice;
+      us.pattern = p.pattern;
+      // Each thread carries rate / threads: a send call of `batch` datagrams every interval.
+      us.interval = Time{p.rate.time_for_bits(frame_bits * p.batch * p.threads).ps};
+      us.start = p.start;
+      us.stop = p.stop;
+      us.count = p.count > 0 ? p.count / p.threads + (th < p.count % p.threads ? 1 : 0) : 0;
+      us.batch = p.batch;
+      us.workload = wi;
+      us.seed_stream = static_cast<uint64_t>(th);
+      if (p.count > 0 && us.count == 0) continue;
+      from.add_sender(us, sent);
+    }
+  }
+  a_->set_receive_stats(rx);
+  b_->set_receive_stats(rx);
+}
+
+void TwoHosts::add_accounting(SimContext& ctx) {
+  // Every datagram sent was read, dropped for a named reason, or is still inside (a ring, the
+  // NIC, the wire, a socket); mirrors and wire duplicates are extra copies.
+  ctx.add_invariant([this, &ctx] {
+    const StatsRegistry& st = ctx.stats();
+    auto v = [&](const std::string& k) { return static_cast<int64_t>(st.value(k)); };
+    int64_t sent = 0, received = 0;
+    for (const Counter* c : sent_) sent += static_cast<int64_t>(c->value());
+    for (const Counter* c : received_) received += static_cast<int64_t>(c->value());
+    int64_t copies = 0, lost = 0, nic_drops = 0, host_drops = 0, mac_drops = 0;
+    for (const char* d : {"link0.a_to_b", "link0.b_to_a"}) {
+      const std::string p = d;
+      copies += v(p + ".duplicated");
+      lost += v(p + ".dropped_loss") + v(p + ".dropped_burst") + v(p + ".dropped_link_down");
+    }
+    for (const char* h : kHosts) {
+      const std::string n = std::string(h) + ".nic";
+      copies += v(n + ".rx_mirrored");
+      nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
+      mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
+      host_drops += v(std::string(h) + ".udp.socket_drops") + v(std::string(h) + ".udp.stray");
+    }
+    const auto inside = static_cast<int64_t>(ctx.frames().live());
+    if (sent + copies == received + lost + nic_drops + mac_drops + host_drops + inside) return std::string();
+    return fmt::format(
+        "two_hosts: sent {} + copies {} != read {} + lost on the wire {} + NIC drops {} + MAC drops {} + socket/stray "
+        "drops {} + still inside {}",
+        sent, copies, received, lost, nic_drops, mac_drops, host_drops, inside);
+  });
+}
+
+}  // namespace hostwire

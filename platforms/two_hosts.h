@@ -1,0 +1,76 @@
+// two_hosts: host_a and host_b, each with cores, memory, a PCIe bus and a multi-ring NIC, on one
+// full-duplex link (link0). UDP stream workloads run between them through the whole path:
+// send call on a core -> TX ring -> doorbell -> DMA -> MAC -> wire -> MAC -> classifier and
+// RSS -> RX ring -> DMA -> moderated interrupt -> NAPI poll -> socket -> receive call.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "core/params.h"
+#include "core/scenario.h"
+#include "core/sim.h"
+#include "platforms/capture.h"
+#include "platforms/host.h"
+#include "wire/link.h"
+
+namespace hostwire {
+
+struct UdpStreamParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  int64_t flows = 1;
+  Bytes payload{1472};  // a 1518 B frame on a 1500 B MTU
+  std::string pattern = "line_rate";
+  Rate rate = Rate::from_gbps(1);
+  int64_t threads = 1;
+  int64_t batch = 1;
+  Time start{};
+  Time stop{};
+  int64_t count = 0;
+
+  template <class V>
+  void visit(V& v) {
+    v.choice(from, "from", "host that sends", {"host_a", "host_b"});
+    v.choice(to, "to", "host that receives", {"host_a", "host_b"});
+    v(flows, "flows", "UDP flows (distinct source ports), spread by RSS on the receiver, flows", Limits::range(1, 65536));
+    v(payload, "payload", "UDP payload per datagram", Limits::range(1, 65507));
+    v.choice(pattern, "pattern",
+             "line_rate: each thread sends as fast as its core and the TX ring allow; constant: evenly spaced "
+             "send calls at `rate`; poisson: random send calls at mean `rate`",
+             {"line_rate", "constant", "poisson"});
+    v(rate, "rate", "offered load in frame bits (with FCS) per second over all threads, for constant and poisson",
+      Limits::positive());
+    v(threads, "threads", "sender threads, pinned to cores 0, 1, ... of the sending host, threads", Limits::range(1, 1024));
+    v(batch, "batch", "datagrams per send call (sendmmsg), datagrams", Limits::range(1, 1024));
+    v(start, "start", "when the threads start sending");
+    v(stop, "stop", "when sending stops (0s: run to the end)");
+    v(count, "count", "datagrams to send over all threads (0: unlimited), datagrams");
+  }
+};
+
+class TwoHosts : public sc_core::sc_module {
+ public:
+  static constexpr const char* kName = "two_hosts";
+  static void params(std::vector<ParamSpec>& out);
+  static std::vector<std::string> taps();
+  static void cross_check(const Scenario& s, std::vector<InputError>& errors);
+
+  TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx);
+
+ private:
+  void add_workloads(const Scenario& s, SimContext& ctx);
+  void add_accounting(SimContext& ctx);
+
+  Captures captures_;
+  wire::Link link_;
+  std::unique_ptr<Host> a_, b_;
+  std::vector<Counter*> sent_;
+  std::vector<Counter*> received_;
+  std::shared_ptr<const std::vector<uint8_t>> payload_;
+};
+
+}  // namespace hostwire
