@@ -1,8 +1,12 @@
-// Simulator speed on the quick-start platform (two MACs on a 10 Gbps link): simulated frames
-// per wall-second and wall-seconds per simulated second, for back-to-back 64 B frames (the
-// most events per simulated second a link can produce) and for 1518 B frames.
+// Simulator speed: simulated frames per wall-second, wall-seconds per simulated second and
+// process activations per frame.
+//  - link_pair (two MACs on a 10 Gbps link), back-to-back 64 B frames (the most events per
+//    simulated second a link can produce) and 1518 B frames;
+//  - two_hosts at 10 Gbps with 1518 B frames through the full path (send call on a core, TX
+//    ring, doorbell, DMA, MAC, wire, classifier and RSS, RX ring, DMA, moderated interrupt,
+//    NAPI poll, socket, receive call), with plain send/recv and with sendmmsg/recvmmsg.
 //
-//   build/bench/quickstart_bench [--benchmark_repetitions=3]
+//   build/bench/quickstart_bench [--benchmark_repetitions=3] [--benchmark_filter=TwoHosts]
 //
 // Each benchmark case elaborates its own platform; SystemC allows one elaboration per
 // process, so each case runs in a fresh child process (fork) and reports back over a pipe.
@@ -17,6 +21,8 @@
 #include "core/scenario.h"
 #include "platforms/catalog.h"
 
+#include <fmt/format.h>
+
 using namespace hostwire;
 
 namespace {
@@ -27,7 +33,7 @@ struct Measured {
   double activations;
 };
 
-Measured run_in_child(const std::string& yaml) {
+Measured run_in_child(const std::string& yaml, const std::string& frames_metric) {
   int fds[2];
   if (pipe(fds) != 0) return {0, 0, 0};
   pid_t pid = fork();
@@ -42,7 +48,8 @@ Measured run_in_child(const std::string& yaml) {
       auto t0 = std::chrono::steady_clock::now();
       sc_core::sc_start(to_sc(r.scenario->duration()));
       m.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      m.frames = ctx.stats().value("link0.a_to_b.frames_delivered");
+      m.frames = ctx.stats().value(frames_metric);
+      if (!ctx.check_invariants().empty()) m.frames = 0;
       m.activations = static_cast<double>(ctx.activations());
     }
     if (write(fds[1], &m, sizeof m) != sizeof m) _exit(1);
@@ -63,7 +70,7 @@ void BM_LineRate(benchmark::State& state, const char* frame_size) {
   const double simulated_s = 0.1;
   Measured total{0, 0, 0};
   for (auto _ : state) {
-    Measured m = run_in_child(yaml);
+    Measured m = run_in_child(yaml, "link0.a_to_b.frames_delivered");
     if (m.frames == 0) state.SkipWithError("simulation failed");
     state.SetIterationTime(m.wall_s);
     total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
@@ -73,8 +80,31 @@ void BM_LineRate(benchmark::State& state, const char* frame_size) {
   state.counters["activations_per_frame"] = total.activations / total.frames;
 }
 
+// Datagrams read by host_b's receiver threads, 1472 B payloads (1518 B frames) at line rate.
+void BM_TwoHosts(benchmark::State& state, int send_batch, int recv_batch) {
+  const std::string yaml = fmt::format(
+      "platform: two_hosts\nduration: 200ms\n"
+      "parameters: {{link0: {{rate: 10Gbps}}, host_b: {{udp: {{recv_batch: {}}}}}}}\n"
+      "workloads:\n  - {{name: w, type: udp_stream, from: host_a, to: host_b, flows: 64, threads: 2, "
+      "payload: 1472B, batch: {}}}\n",
+      recv_batch, send_batch);
+  const double simulated_s = 0.2;
+  Measured total{0, 0, 0};
+  for (auto _ : state) {
+    Measured m = run_in_child(yaml, "workloads.w.rx_datagrams");
+    if (m.frames == 0) state.SkipWithError("simulation failed");
+    state.SetIterationTime(m.wall_s);
+    total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
+  }
+  state.counters["packets_per_wall_s"] = total.frames / total.wall_s;
+  state.counters["wall_s_per_sim_s"] = total.wall_s / (simulated_s * static_cast<double>(state.iterations()));
+  state.counters["activations_per_packet"] = total.activations / total.frames;
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_TwoHosts, send_recv, 1, 1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_TwoHosts, sendmmsg_recvmmsg, 16, 64)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_LineRate, 64B, "64B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_LineRate, 1518B, "1518B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 

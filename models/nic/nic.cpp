@@ -236,8 +236,15 @@ void Nic::raise(int v, Time at) {
 
 void Nic::register_write(uint64_t offset, uint64_t value, Time arrival) {
   // Writes take effect when they arrive, in order; the bus delivers them in issue order.
-  register_writes_.push_back({arrival, offset, value});
   const Time now = hostwire::now();
+  if (offset < kIrqUnmask) {
+    // A doorbell only matters to the DMA engine: a busy engine picks it up when its batch
+    // completes, so only an idle one needs waking at the arrival.
+    doorbells_.push_back({arrival, offset, value});
+    if (batches_.empty() && !stalled_on_buffer_) tx_wake_.notify(to_sc(arrival > now ? arrival - now : Time{}));
+    return;
+  }
+  register_writes_.push_back({arrival, offset, value});
   register_due_.notify(to_sc(arrival > now ? arrival - now : Time{}));  // an earlier pending one stays
 }
 
@@ -252,23 +259,17 @@ void Nic::registers_due() {
 }
 
 void Nic::apply_register(const RegisterWrite& w) {
+  // The only register besides the doorbells: re-enabling a vector after the NAPI poll.
   register_writes_count_.add();
   const Time now = hostwire::now();
-  if (w.offset >= kIrqUnmask) {
-    const int v = static_cast<int>((w.offset - kIrqUnmask) / 8);
-    // Completions the driver has not processed yet count as pending from now.
-    const uint32_t backlog = rx_[v]->ring.occupancy() + tx_completed(v, Time{INT64_MAX});
-    Vector& vec = *vectors_[v];
-    if (vec.moderator.unmask(now, backlog))
-      raise(v, now);
-    else if (auto d = vec.moderator.deadline())
-      vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
-    return;
-  }
-  const int r = static_cast<int>((w.offset - kTxDoorbell) / 8);
-  tx_[r]->doorbelled += static_cast<uint32_t>(w.value);
-  if (batches_.size() < static_cast<size_t>(p_.dma_outstanding_batches) && !stalled_on_buffer_)
-    tx_wake_.notify(sc_core::SC_ZERO_TIME);
+  const int v = static_cast<int>((w.offset - kIrqUnmask) / 8);
+  // Completions the driver has not processed yet count as pending from now.
+  const uint32_t backlog = rx_[v]->ring.occupancy() + tx_completed(v, Time{INT64_MAX});
+  Vector& vec = *vectors_[v];
+  if (vec.moderator.unmask(now, backlog))
+    raise(v, now);
+  else if (auto d = vec.moderator.deadline())
+    vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
 }
 
 // ---------------------------------------------------------------- transmit
@@ -305,13 +306,22 @@ void Nic::tx_clean(int r, uint32_t n) {
 void Nic::tx_engine() {
   ctx_.activation();
   const Time now = hostwire::now();
+  while (!doorbells_.empty() && doorbells_.front().arrival <= now) {
+    const RegisterWrite& w = doorbells_.front();
+    register_writes_count_.add();
+    tx_[static_cast<size_t>((w.offset - kTxDoorbell) / 8)]->doorbelled += static_cast<uint32_t>(w.value);
+    doorbells_.pop_front();
+  }
   while (!batches_.empty() && batches_.front().done <= now) {
     finish_batch(batches_.front());
     batches_.pop_front();
   }
   while (batches_.size() < static_cast<size_t>(p_.dma_outstanding_batches) && start_batch()) {
   }
-  if (!batches_.empty()) tx_wake_.notify(to_sc(batches_.front().done - now));
+  if (!batches_.empty())
+    tx_wake_.notify(to_sc(batches_.front().done - now));
+  else if (!doorbells_.empty() && !stalled_on_buffer_)
+    tx_wake_.notify(to_sc(doorbells_.front().arrival - now));
 }
 
 bool Nic::start_batch() {

@@ -160,7 +160,8 @@ class Nic : public sc_core::sc_module {
   std::vector<std::unique_ptr<RxQueue>> rx_;
   std::vector<std::unique_ptr<TxQueue>> tx_;
   std::vector<std::unique_ptr<Vector>> vectors_;
-  std::deque<RegisterWrite> register_writes_;
+  std::deque<RegisterWrite> register_writes_;  // interrupt unmasks on their way
+  std::deque<RegisterWrite> doorbells_;        // TX doorbells on their way
   sc_core::sc_event register_due_;
   std::deque<TxBatch> batches_;
   std::vector<Frame*> segments_scratch_;
