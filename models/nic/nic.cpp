@@ -162,12 +162,17 @@ void Nic::deliver(uint16_t r, const Packet& p) {
   }
   const uint32_t slot = q.ring.indices().tail();
   const Time now = hostwire::now();
-  // The frame into the slot's buffer, then its completion (descriptor write-back) behind it.
-  Time done = dma_transfer(tlm::TLM_WRITE_COMMAND, map_.rx_buffers + (static_cast<uint64_t>(r) * q.ring.size() + slot) * map_.buffer_stride,
-                           p.frame_bytes(), now);
-  done = dma_transfer(tlm::TLM_WRITE_COMMAND,
-                      map_.rx_descriptors + (static_cast<uint64_t>(r) * q.ring.size() + slot) * static_cast<uint64_t>(p_.descriptor_bytes.n),
-                      static_cast<uint32_t>(p_.descriptor_bytes.n), done);
+  // The frame into the slot's buffer, then its completion (descriptor write-back) right behind
+  // it: posted writes stay in order on the link and in memory, so the completion cannot be seen
+  // before the frame, and the engine need not wait for the frame to land before issuing it
+  // (waiting would book the link in the future and hold every later transfer behind it).
+  const Time frame_done = dma_transfer(
+      tlm::TLM_WRITE_COMMAND, map_.rx_buffers + (static_cast<uint64_t>(r) * q.ring.size() + slot) * map_.buffer_stride,
+      p.frame_bytes(), now);
+  Time done = dma_transfer(tlm::TLM_WRITE_COMMAND,
+                           map_.rx_descriptors + (static_cast<uint64_t>(r) * q.ring.size() + slot) * static_cast<uint64_t>(p_.descriptor_bytes.n),
+                           static_cast<uint32_t>(p_.descriptor_bytes.n), now);
+  done = std::max(done, frame_done);
   q.ring.deliver(RxDescriptor{ctx_.frames().copy(p), done});
   q.delivered->add();
   ctx_.vcd().change(q.vcd, now, q.ring.occupancy());
@@ -201,7 +206,17 @@ void Nic::completion(int v, Time at) {
   at = std::max(at, vec.last_completion);
   vec.last_completion = at;
   if (vec.moderator.on_packet(at)) {
-    raise(v, at);
+    // Decided now for a completion that lands at `at`: the message goes out then.
+    vec.moderator.mask();
+    vec.timer.cancel();
+    const Time now = hostwire::now();
+    if (at <= now) {
+      raise(v);
+    } else {
+      vec.raise_pending = true;
+      vec.raise_at = at;
+      vec.timer.notify(to_sc(at - now));
+    }
     return;
   }
   if (auto d = vec.moderator.deadline()) {
@@ -214,22 +229,32 @@ void Nic::moderation_timer(int v) {
   ctx_.activation();
   Vector& vec = *vectors_[v];
   const Time now = hostwire::now();
+  if (vec.raise_pending) {
+    if (now < vec.raise_at) {
+      vec.timer.notify(to_sc(vec.raise_at - now));
+      return;
+    }
+    vec.raise_pending = false;
+    raise(v);
+    return;
+  }
   if (vec.moderator.on_timer(now)) {
-    raise(v, now);
+    raise(v);
     return;
   }
   if (auto d = vec.moderator.deadline()) vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
 }
 
-void Nic::raise(int v, Time at) {
+void Nic::raise(int v) {
   // Masked until the driver's poll has drained the ring (NAPI); MSI-X is a posted write.
+  const Time now = hostwire::now();
   vectors_[v]->moderator.mask();
   vectors_[v]->timer.cancel();
   interrupts_.add();
   msi_data_ = static_cast<uint32_t>(v);
-  dma_transfer(tlm::TLM_WRITE_COMMAND, map_.msix + 4 * static_cast<uint64_t>(v), 4, at,
+  dma_transfer(tlm::TLM_WRITE_COMMAND, map_.msix + 4 * static_cast<uint64_t>(v), 4, now,
                reinterpret_cast<uint8_t*>(&msi_data_));
-  HW_LOG(log_, trace, "vector {} interrupt at {}", v, to_string(at));
+  HW_LOG(log_, trace, "vector {} interrupt at {}", v, to_string(now));
 }
 
 // ---------------------------------------------------------------- registers
@@ -267,7 +292,7 @@ void Nic::apply_register(const RegisterWrite& w) {
   const uint32_t backlog = rx_[v]->ring.occupancy() + tx_completed(v, Time{INT64_MAX});
   Vector& vec = *vectors_[v];
   if (vec.moderator.unmask(now, backlog))
-    raise(v, now);
+    raise(v);
   else if (auto d = vec.moderator.deadline())
     vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
 }
@@ -312,16 +337,24 @@ void Nic::tx_engine() {
     tx_[static_cast<size_t>((w.offset - kTxDoorbell) / 8)]->doorbelled += static_cast<uint32_t>(w.value);
     doorbells_.pop_front();
   }
-  while (!batches_.empty() && batches_.front().done <= now) {
+  // Batches whose descriptors have arrived issue their frame reads now (issuing them at a
+  // future time would book the link ahead and hold every other transfer behind it).
+  for (TxBatch& b : batches_)
+    if (!b.frames_read && b.done <= now) read_frames(b);
+  // Frames go to the MAC in ring order: a batch finishes only after those before it.
+  while (!batches_.empty() && batches_.front().frames_read && batches_.front().done <= now) {
     finish_batch(batches_.front());
     batches_.pop_front();
   }
   while (batches_.size() < static_cast<size_t>(p_.dma_outstanding_batches) && start_batch()) {
   }
-  if (!batches_.empty())
-    tx_wake_.notify(to_sc(batches_.front().done - now));
-  else if (!doorbells_.empty() && !stalled_on_buffer_)
+  if (!batches_.empty()) {
+    Time next = batches_.front().done;
+    for (const TxBatch& b : batches_) next = std::min(next, b.done);
+    tx_wake_.notify(to_sc(next > now ? next - now : Time{}));
+  } else if (!doorbells_.empty() && !stalled_on_buffer_) {
     tx_wake_.notify(to_sc(doorbells_.front().arrival - now));
+  }
 }
 
 bool Nic::start_batch() {
@@ -333,15 +366,11 @@ bool Nic::start_batch() {
     // Round-robin among rings with work, one batch each turn.
     const uint32_t want = std::min<uint32_t>(q.doorbelled, static_cast<uint32_t>(p_.descriptor_fetch_batch));
     const RingBatch rb = q.ring.peek(want);
-    TxBatch b;
-    b.ring = r;
     int64_t bytes = 0;
-    segments_scratch_.clear();
     uint32_t taken = 0;
     for (const RingSegment& s : rb.segments) {
       for (uint32_t i = 0; i < s.count; ++i) {
-        const TxDescriptor& d = q.ring.at(s.first + i);
-        const int64_t fb = d.frame->packet.frame_bytes();
+        const int64_t fb = q.ring.at(s.first + i).frame->packet.frame_bytes();
         if (tx_buffer_used_ + bytes + fb > p_.tx_buffer.n) goto full;
         bytes += fb;
         ++taken;
@@ -356,47 +385,22 @@ bool Nic::start_batch() {
     }
     next_tx_ring_ = (r + 1) % n;
     const Time now = hostwire::now();
-    // One read for the descriptors (two when the batch wraps), then each frame's bytes.
+    // One read for the descriptors (two when the batch wraps); the frames follow when they arrive.
     const RingBatch fetched = q.ring.indices().batch(q.ring.indices().head(), taken);
-    Time done = now;
+    TxBatch b;
+    b.ring = r;
+    b.done = now;
     for (uint32_t s = 0; s < fetched.segment_count(); ++s)
-      done = dma_transfer(tlm::TLM_READ_COMMAND,
-                          map_.tx_descriptors + (static_cast<uint64_t>(r) * q.ring.size() + fetched.segments[s].first) *
-                                                    static_cast<uint64_t>(p_.descriptor_bytes.n),
-                          fetched.segments[s].count * static_cast<uint32_t>(p_.descriptor_bytes.n), now);
-    const Time descriptors_in = done;
-    fetched_scratch_.resize(taken);
-    q.ring.fetch(fetched_scratch_);
-    for (const TxDescriptor& d : fetched_scratch_) {
-      const uint32_t fb = d.frame->packet.frame_bytes();
-      done = std::max(done, dma_transfer(tlm::TLM_READ_COMMAND, map_.tx_buffers, fb, descriptors_in));
-      if (d.mss > 0 && p_.tso && fb > static_cast<uint32_t>(max_frame_bytes_)) {
-        std::vector<Packet> segs;
-        auto cut = tso_segment(d.frame->packet, d.mss, segs);
-        if (cut) {
-          for (const Packet& sp : segs) {
-            Frame* f = ctx_.frames().copy(sp);
-            f->packet.id = ctx_.next_packet_id();
-            b.frames.push_back(f);
-          }
-          tx_segments_.add(segs.size());
-          d.frame->gp.release();
-          continue;
-        }
-        HW_LOG(log_, warn, "TSO of frame {} failed: {}", d.frame->packet.id, cut.error());
-      }
-      if (fb > static_cast<uint32_t>(max_frame_bytes_)) {
-        tx_dropped_oversize_.add();
-        d.frame->gp.release();
-        continue;
-      }
-      b.frames.push_back(d.frame);
-    }
+      b.done = dma_transfer(tlm::TLM_READ_COMMAND,
+                            map_.tx_descriptors + (static_cast<uint64_t>(r) * q.ring.size() + fetched.segments[s].first) *
+                                                      static_cast<uint64_t>(p_.descriptor_bytes.n),
+                            fetched.segments[s].count * static_cast<uint32_t>(p_.descriptor_bytes.n), now);
+    b.fetched.resize(taken);
+    q.ring.fetch(b.fetched);
     q.doorbelled -= taken;
     b.descriptors = taken;
-    b.done = done;
-    // Segments carry their own headers: the buffer holds what the MAC will send.
-    for (const Frame* f : b.frames) tx_buffer_used_ += f->packet.frame_bytes();
+    b.reserved = bytes;  // buffer space held from now; read_frames() settles it
+    tx_buffer_used_ += bytes;
     ctx_.vcd().change(vcd_tx_buffer_, now, static_cast<uint64_t>(tx_buffer_used_));
     tx_descriptors_.add(taken);
     tx_batches_.add();
@@ -404,6 +408,45 @@ bool Nic::start_batch() {
     return true;
   }
   return false;
+}
+
+void Nic::read_frames(TxBatch& b) {
+  const Time now = hostwire::now();
+  Time done = now;
+  int64_t bytes = 0;
+  for (const TxDescriptor& d : b.fetched) {
+    const uint32_t fb = d.frame->packet.frame_bytes();
+    done = std::max(done, dma_transfer(tlm::TLM_READ_COMMAND, map_.tx_buffers, fb, now));
+    if (d.mss > 0 && p_.tso && fb > static_cast<uint32_t>(max_frame_bytes_)) {
+      segments_scratch_.clear();
+      auto cut = tso_segment(d.frame->packet, d.mss, segments_scratch_);
+      if (cut) {
+        for (const Packet& sp : segments_scratch_) {
+          Frame* f = ctx_.frames().copy(sp);
+          f->packet.id = ctx_.next_packet_id();
+          bytes += f->packet.frame_bytes();
+          b.frames.push_back(f);
+        }
+        tx_segments_.add(segments_scratch_.size());
+        d.frame->gp.release();
+        continue;
+      }
+      HW_LOG(log_, warn, "TSO of frame {} failed: {}", d.frame->packet.id, cut.error());
+    }
+    if (fb > static_cast<uint32_t>(max_frame_bytes_)) {
+      tx_dropped_oversize_.add();
+      d.frame->gp.release();
+      continue;
+    }
+    bytes += fb;
+    b.frames.push_back(d.frame);
+  }
+  b.fetched.clear();
+  // Segments carry their own headers: the buffer holds what the MAC will send.
+  tx_buffer_used_ += bytes - b.reserved;
+  ctx_.vcd().change(vcd_tx_buffer_, now, static_cast<uint64_t>(tx_buffer_used_));
+  b.frames_read = true;
+  b.done = done;
 }
 
 void Nic::finish_batch(TxBatch& b) {
@@ -437,7 +480,7 @@ void Nic::buffer_freed(const Packet& p) {
 uint64_t Nic::frames_held() const {
   uint64_t n = 0;
   for (const auto& q : rx_) n += q->ring.occupancy();
-  for (const auto& b : batches_) n += b.frames.size();
+  for (const auto& b : batches_) n += b.frames.size() + b.fetched.size();
   for (const auto& q : tx_) n += q->ring.occupancy();
   return n;
 }

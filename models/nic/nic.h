@@ -119,9 +119,12 @@ class Nic : public sc_core::sc_module {
     explicit TxQueue(uint32_t size) : ring(size) {}
   };
   struct TxBatch {
-    Time done{};
+    Time done{};               // descriptors in (frames_read false), then frames in
     int ring = 0;
     uint32_t descriptors = 0;
+    bool frames_read = false;  // the frame reads have been issued
+    int64_t reserved = 0;      // packet-buffer bytes held for the batch until its frames are read
+    std::vector<TxDescriptor> fetched;
     std::vector<Frame*> frames;  // after segmentation: what goes to the MAC
   };
   struct RegisterWrite {
@@ -133,6 +136,8 @@ class Nic : public sc_core::sc_module {
     InterruptModerator moderator;
     sc_core::sc_event timer;
     Time last_completion{};
+    bool raise_pending = false;  // decided, the MSI-X write goes out at raise_at
+    Time raise_at{};
     explicit Vector(const ModerationParams& m) : moderator(m) {}
   };
 
@@ -141,12 +146,13 @@ class Nic : public sc_core::sc_module {
   Time dma_transfer(tlm::tlm_command cmd, uint64_t address, uint32_t bytes, Time issue, uint8_t* data = nullptr);
   void completion(int vector, Time at);
   void moderation_timer(int vector);
-  void raise(int vector, Time at);
+  void raise(int vector);  // the MSI-X write, now
   void register_write(uint64_t offset, uint64_t value, Time arrival);
   void registers_due();
   void apply_register(const RegisterWrite& w);
   void tx_engine();
   bool start_batch();
+  void read_frames(TxBatch& b);
   void finish_batch(TxBatch& b);
   void buffer_freed(const Packet& p);
 
@@ -164,8 +170,7 @@ class Nic : public sc_core::sc_module {
   std::deque<RegisterWrite> doorbells_;        // TX doorbells on their way
   sc_core::sc_event register_due_;
   std::deque<TxBatch> batches_;
-  std::vector<Frame*> segments_scratch_;
-  std::vector<TxDescriptor> fetched_scratch_;
+  std::vector<Packet> segments_scratch_;
   int next_tx_ring_ = 0;
   int64_t tx_buffer_used_ = 0;
   bool stalled_on_buffer_ = false;

@@ -186,3 +186,24 @@ TEST(ScenarioLoad, MegabyteKeyIsRefusedWithoutEchoingIt) {
   ASSERT_FALSE(r.scenario);
   EXPECT_LT(r.errors[0].str().size(), 200u);
 }
+
+TEST(ScenarioLoad, UdpStreamPayloadBeyondTheMtuIsRejectedAtItsKey) {
+  const char* text =
+      "platform: two_hosts\nduration: 1ms\nworkloads:\n  - name: w\n    type: udp_stream\n    payload: 1473B\n";
+  // 1472 B is the largest: 1473 + 8 (UDP) + 20 (IPv4) = 1501 > 1500.
+  EXPECT_EQ(only_error(load(text)),
+            "s.yaml:6:14: workloads.w.payload: 1473B + 28 B of UDP/IPv4 headers exceeds the 1500B MTU of link0 (the "
+            "path has no IP fragmentation)");
+  auto r = load(text, {"workloads.w.payload=1472B"});
+  EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+}
+
+TEST(ScenarioLoad, UdpStreamWithMoreThreadsThanCoresIsRejectedAtItsKey) {
+  const char* text =
+      "platform: two_hosts\nduration: 1ms\nparameters:\n  host_a:\n    cpu:\n      cores: 2\nworkloads:\n"
+      "  - name: w\n    type: udp_stream\n    threads: 3\n";
+  EXPECT_EQ(only_error(load(text)),
+            "s.yaml:10:14: workloads.w.threads: 3 sender threads but host_a has 2 cores (host_a.cpu.cores)");
+  auto r = load(text, {"workloads.w.threads=2"});
+  EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+}
