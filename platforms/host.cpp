@@ -27,6 +27,8 @@ void host_params(std::vector<ParamSpec>& out, const std::string& h) {
   collect_schema<nic::NicParams>(out, h + ".nic.");
   collect_schema<DriverParams>(out, h + ".driver.");
   collect_schema<UdpParams>(out, h + ".udp.");
+  collect_schema<kernel::KernelParams>(out, h + ".kernel.");
+  collect_schema<tcp::TcpParams>(out, h + ".tcp.");
 }
 
 HostParams bind_host_params(const ParamValues& values, const std::string& h) {
@@ -37,6 +39,8 @@ HostParams bind_host_params(const ParamValues& values, const std::string& h) {
   p.nic = bind_params<nic::NicParams>(values, h + ".nic.");
   p.driver = bind_params<DriverParams>(values, h + ".driver.");
   p.udp = bind_params<UdpParams>(values, h + ".udp.");
+  p.kernel = bind_params<kernel::KernelParams>(values, h + ".kernel.");
+  p.tcp = bind_params<tcp::TcpParams>(values, h + ".tcp.");
   return p;
 }
 
@@ -95,6 +99,17 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   bus_.map(kApic, kApicBytes, 2, "interrupt controller", bus::Side::host);
 
   const int rings = nic_->rings();
+  backlog_.resize(static_cast<size_t>(rings));
+  unannounced_.resize(static_cast<size_t>(rings));
+  kernel::HostPort port;
+  port.cpu = &cpu_;
+  port.ip = ip_;
+  port.mac = mac_;
+  port.neighbour = [this](net::Ipv4Address a) { return neighbour_ ? neighbour_(a) : net::MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}; };
+  port.transmit = [this](Frame* f, int core, uint16_t mss) { xmit(f, core, mss); };
+  port.flush = [this](int core) { flush_doorbells(core); };
+  port.tso = p_.nic.tso;
+  stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), name_ + ".tcp");
   polls_.resize(static_cast<size_t>(rings));
   blocked_.resize(static_cast<size_t>(rings));
   sockets_.resize(static_cast<size_t>(cpu_.cores()));
@@ -171,7 +186,13 @@ void Host::napi_poll(int v) {
   poll.tx = nic_->tx_completed(v, now);
   const auto& c = cpu_.costs();
   cpu::WorkItem w;
-  w.cycles = p_.driver.poll_overhead + poll.rx * (p_.driver.rx_descriptor + c.packet_protocol + c.cache_miss) +
+  // UDP's protocol work runs in the poll; a TCP segment's runs on its conn's core (event list).
+  uint32_t udp = 0;
+  for (uint32_t i = 0; i < poll.rx; ++i) {
+    const auto h = nic_->rx_peek(v, i).frame->packet.header_bytes();
+    if (h.size() > 23 && h[23] == 17) ++udp;
+  }
+  w.cycles = p_.driver.poll_overhead + poll.rx * (p_.driver.rx_descriptor + c.cache_miss) + udp * c.packet_protocol +
              poll.tx * p_.driver.tx_clean;
   if (poll.deferred) {
     w.priority = cpu::Priority::task;
@@ -192,8 +213,10 @@ void Host::poll_done(int v) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const int core = v % cpu_.cores();
   for (uint32_t i = 0; i < poll.rx; ++i) stack_receive(nic_->rx_take(v).frame, core);
+  stack_->poll_end(core);
   if (poll.tx) {
     nic_->tx_clean(v, poll.tx);
+    drain_backlog(v);
     wake_senders(v);
   }
   const Time now = hostwire::now();
@@ -216,8 +239,13 @@ void Host::poll_done(int v) {
 void Host::stack_receive(Frame* f, int core) {
   const auto h = f->packet.header_bytes();
   // IPv4 (EtherType 0x0800), UDP (protocol 17), to this host's address.
-  const bool ours = h.size() >= 42 && net::load_be16(h.data() + 12) == 0x0800 && h[23] == 17 &&
-                    net::load_be32(h.data() + 30) == ip_.value;
+  const bool ipv4_for_us = h.size() >= 34 && net::load_be16(h.data() + 12) == 0x0800 &&
+                          net::load_be32(h.data() + 30) == ip_.value;
+  if (ipv4_for_us && h[23] == 6) {
+    stack_->receive(f, core);
+    return;
+  }
+  const bool ours = ipv4_for_us && h.size() >= 42 && h[23] == 17;
   if (!ours || f->packet.flow >= rx_stats_.size() || !rx_stats_[f->packet.flow].datagrams) {
     stray_.add();
     f->gp.release();
@@ -369,6 +397,39 @@ void Host::sender_done(Sender& s) {
     sender_step(s);
   else
     s.timer.notify(to_sc(s.next_due - now));
+}
+
+void Host::xmit(Frame* f, int core, uint16_t mss) {
+  const int ring = core % nic_->rings();
+  auto& backlog = backlog_[static_cast<size_t>(ring)];
+  if (backlog.empty() && nic_->tx_post(ring, nic::TxDescriptor{f, mss})) {
+    ++unannounced_[static_cast<size_t>(ring)];
+    return;
+  }
+  backlog.emplace_back(f, mss);  // the queue is stopped: wait for TX completions
+}
+
+void Host::flush_doorbells(int core) {
+  const int ring = core % nic_->rings();
+  auto& n = unannounced_[static_cast<size_t>(ring)];
+  if (n) doorbell(ring, n);
+  n = 0;
+}
+
+void Host::drain_backlog(int ring) {
+  auto& backlog = backlog_[static_cast<size_t>(ring)];
+  uint32_t posted = 0;
+  while (!backlog.empty() && nic_->tx_post(ring, nic::TxDescriptor{backlog.front().first, backlog.front().second})) {
+    backlog.pop_front();
+    ++posted;
+  }
+  if (posted) doorbell(ring, posted);
+}
+
+uint64_t Host::frames_in_backlog() const {
+  uint64_t n = 0;
+  for (const auto& b : backlog_) n += b.size();
+  return n;
 }
 
 void Host::wake_senders(int ring) {

@@ -25,6 +25,8 @@
 #include "core/params.h"
 #include "core/sim.h"
 #include "cpu/cpu.h"
+#include "kernel/stack.h"
+#include "kernel/tcp/params.h"
 #include "net/address.h"
 #include "nic/nic.h"
 
@@ -75,6 +77,8 @@ struct HostParams {
   nic::NicParams nic;
   DriverParams driver;
   UdpParams udp;
+  kernel::KernelParams kernel;
+  tcp::TcpParams tcp;
 };
 
 void host_params(std::vector<ParamSpec>& out, const std::string& host);
@@ -119,7 +123,12 @@ class Host : public sc_core::sc_module {
   // Receivers: datagrams of workload w are counted into `stats` (index w).
   void set_receive_stats(std::vector<UdpFlowStats> stats) { rx_stats_ = std::move(stats); }
 
+  kernel::TcpStack& tcp() { return *stack_; }
+  // The static neighbour table (no ARP): the platform tells each host its peers' MACs.
+  void set_neighbour(std::function<net::MacAddress(net::Ipv4Address)> f) { neighbour_ = std::move(f); }
+
   uint64_t datagrams_in_sockets() const;
+  uint64_t frames_in_backlog() const;
   uint64_t socket_drops() const { return socket_drops_.value(); }
   uint64_t stray() const { return stray_.value(); }
 
@@ -145,6 +154,9 @@ class Host : public sc_core::sc_module {
   void sender_done(Sender& s);
   void sender_timer(Sender& s);
   void wake_senders(int ring);
+  void xmit(Frame* f, int core, uint16_t mss);
+  void flush_doorbells(int core);
+  void drain_backlog(int ring);
 
   SimContext& ctx_;
   HostParams p_;
@@ -175,6 +187,10 @@ class Host : public sc_core::sc_module {
   std::vector<std::unique_ptr<Sender>> senders_;
   std::vector<std::vector<Sender*>> blocked_;  // per TX ring
   std::vector<UdpFlowStats> rx_stats_;
+  std::unique_ptr<kernel::TcpStack> stack_;
+  std::function<net::MacAddress(net::Ipv4Address)> neighbour_;
+  std::vector<std::deque<std::pair<Frame*, uint16_t>>> backlog_;  // per TX ring: the qdisc while the ring is full
+  std::vector<uint32_t> unannounced_;  // per TX ring: posted since the last doorbell
 
   Counter& syscalls_;
   Counter& irqs_;

@@ -52,6 +52,17 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   }
   const auto link = bind_params<wire::LinkParams>(s.values, "link0.");
   for (const auto& w : s.workloads) {
+    if (w.type == "tcp_bulk") {
+      auto p = bind_params<TcpBulkParams>(s.values, w.prefix());
+      if (p.from == p.to)
+        errors.push_back({s.at(w.prefix() + "to").origin, w.prefix() + "to", "a TCP flow needs two different hosts"});
+      const auto cpu = bind_params<cpu::CpuParams>(s.values, p.from + ".cpu.");
+      if (p.core >= cpu.cores)
+        errors.push_back({s.at(w.prefix() + "core").origin, w.prefix() + "core",
+                          "core " + std::to_string(p.core) + " but " + p.from + " has " + std::to_string(cpu.cores) +
+                              " cores (" + p.from + ".cpu.cores)"});
+      continue;
+    }
     auto p = bind_params<UdpStreamParams>(s.values, w.prefix());
     auto fail = [&](const std::string& key, const std::string& problem) {
       errors.push_back({s.at(w.prefix() + key).origin, w.prefix() + key, problem});
@@ -77,6 +88,9 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   const int64_t max_frame = link.mtu.n + wire::kEthernetHeaderBytes;
   a_ = std::make_unique<Host>("host_a", ctx, bind_host_params(s.values, "host_a"), 1, max_frame);
   b_ = std::make_unique<Host>("host_b", ctx, bind_host_params(s.values, "host_b"), 2, max_frame);
+  auto neighbours = [this](net::Ipv4Address ip) { return ip == a_->ip() ? a_->mac() : b_->mac(); };
+  a_->set_neighbour(neighbours);
+  b_->set_neighbour(neighbours);
   a_->nic().mac.tx.bind(link_.a_to_b.in);
   link_.a_to_b.out.bind(b_->nic().mac.rx);
   b_->nic().mac.tx.bind(link_.b_to_a.in);
@@ -100,6 +114,10 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
   for (uint32_t wi = 0; wi < s.workloads.size(); ++wi) {
     const auto& w = s.workloads[wi];
     const std::string pre = w.prefix();
+    if (w.type == "tcp_bulk") {
+      add_tcp_bulk(s, ctx, wi);
+      continue;
+    }
     auto p = bind_params<UdpStreamParams>(s.values, pre);
     Host& from = p.from == "host_a" ? *a_ : *b_;
     Host& to = p.to == "host_a" ? *a_ : *b_;
@@ -176,6 +194,55 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
   b_->set_receive_stats(rx);
 }
 
+void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<TcpBulkParams>(s.values, pre);
+  Host& from = p.from == "host_a" ? *a_ : *b_;
+  Host& to = p.to == "host_a" ? *a_ : *b_;
+  const auto port = static_cast<uint16_t>(5201 + wi);  // iperf3's, one per workload
+  kernel::App& sink = to.tcp().listen_sink(port, pre);
+  sink.read_size = static_cast<uint32_t>(p.read_size.n);
+  kernel::App& snd = from.tcp().connect_bulk(to.ip(), port, static_cast<int>(p.core), static_cast<uint64_t>(p.bytes.n),
+                                             static_cast<uint32_t>(p.write_size.n), p.start, pre);
+  tcp_senders_.emplace_back(&snd, pre);
+  auto& st = ctx.stats();
+  const Counter* rx = sink.bytes;
+  st.formula(pre + "rx_goodput", "bit/s", "application bytes read per second, in bits",
+             [rx] { return static_cast<double>(rx->value()) * 8 / hostwire::now().seconds(); });
+  st.formula(pre + "rx_throughput", "bit/s", "application bytes read per second, in bits (as rx_goodput)",
+             [rx] { return static_cast<double>(rx->value()) * 8 / hostwire::now().seconds(); });
+  st.series(pre + "rx_goodput", "bit/s", [rx, last = uint64_t{0}, last_t = int64_t{0}]() mutable {
+    const int64_t t = hostwire::now().ps;
+    const double v = t > last_t ? static_cast<double>(rx->value() - last) * 8e12 / static_cast<double>(t - last_t) : 0;
+    last = rx->value(), last_t = t;
+    return v;
+  });
+  const tcp::Connection* c = snd.conn->tcp.get();
+  st.series(pre + "cwnd", "B", [c] { return static_cast<double>(c->cwnd()); });
+  st.series(pre + "srtt", "s", [c] { return c->srtt().seconds(); });
+  st.formula(pre + "cwnd", "B", "sender's congestion window at the end", [c] { return static_cast<double>(c->cwnd()); });
+  st.formula(pre + "srtt", "s", "sender's smoothed RTT at the end", [c] { return c->srtt().seconds(); });
+  st.formula(pre + "retransmitted_segments", "segments", "segments the sender retransmitted",
+             [c] { return static_cast<double>(c->retransmitted_segments()); });
+  st.formula(pre + "fast_retransmits", "episodes", "loss recoveries entered on duplicate ACKs or SACK",
+             [c] { return static_cast<double>(c->fast_retransmits()); });
+  st.formula(pre + "timeouts", "timeouts", "retransmission timeouts", [c] { return static_cast<double>(c->timeouts()); });
+  // The receiver's digest equals the sender's over the same bytes: checked when the run ends.
+  kernel::App* sp = &snd;
+  Host* receiver = &to;
+  ctx.add_invariant([sp, receiver, pre] {
+    const kernel::App* r = receiver->tcp().accepted(pre);
+    if (!r || r->read != sp->written || sp->written == 0) return std::string();
+    if (r->rx_digest.value() == sp->tx_digest.value()) return std::string();
+    return fmt::format("{}: the receiver read the {} bytes the sender wrote, but their digests differ", pre, r->read);
+  });
+  st.formula(pre + "stream_intact", "", "1 when the receiver has read every byte written and the digests match, else 0",
+             [sp, receiver, pre] {
+               const kernel::App* r = receiver->tcp().accepted(pre);
+               return r && r->read == sp->written && r->rx_digest.value() == sp->tx_digest.value() ? 1.0 : 0.0;
+             });
+}
+
 void TwoHosts::add_accounting(SimContext& ctx) {
   // Every datagram sent was read, dropped for a named reason, or is still inside (a ring, the
   // NIC, the wire, a socket); mirrors and wire duplicates are extra copies.
@@ -198,6 +265,14 @@ void TwoHosts::add_accounting(SimContext& ctx) {
       mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
       host_drops += v(std::string(h) + ".udp.socket_drops") + v(std::string(h) + ".udp.stray");
     }
+    for (const char* h : kHosts) {
+      const std::string n = std::string(h) + ".nic";
+      copies += v(n + ".tx_tso_segments") - v(n + ".tx_tso_frames");  // one super-frame became several
+      const std::string t = std::string(h) + ".tcp";
+      sent += v(t + ".segments_out");
+      received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
+    }
+    received -= static_cast<int64_t>(a_->tcp().frames_queued() + b_->tcp().frames_queued());  // still queued: inside
     const auto inside = static_cast<int64_t>(ctx.frames().live());
     if (sent + copies == received + lost + nic_drops + mac_drops + host_drops + inside) return std::string();
     return fmt::format(

@@ -52,6 +52,27 @@ struct UdpStreamParams {
   }
 };
 
+struct TcpBulkParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  Bytes bytes{0};
+  Bytes write_size{65536};
+  Bytes read_size{65536};
+  int64_t core = 0;
+  Time start{};
+
+  template <class V>
+  void visit(V& v) {
+    v.choice(from, "from", "host that sends", {"host_a", "host_b"});
+    v.choice(to, "to", "host that receives", {"host_a", "host_b"});
+    v(bytes, "bytes", "bytes to send, then close (0B: send until the end of the run)");
+    v(write_size, "write_size", "bytes per send call", Limits::range(1, 1 << 20));
+    v(read_size, "read_size", "bytes per receive call", Limits::range(1, 1 << 20));
+    v(core, "core", "core of the sending thread (and of its conn), core index", Limits::range(0, 1023));
+    v(start, "start", "when the sender connects");
+  }
+};
+
 class TwoHosts : public sc_core::sc_module {
  public:
   static constexpr const char* kName = "two_hosts";
@@ -64,12 +85,14 @@ class TwoHosts : public sc_core::sc_module {
  private:
   void add_workloads(const Scenario& s, SimContext& ctx);
   void add_accounting(SimContext& ctx);
+  void add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t workload);
 
   Captures captures_;
   wire::Link link_;
   std::unique_ptr<Host> a_, b_;
   std::vector<Counter*> sent_;
   std::vector<Counter*> received_;
+  std::vector<std::pair<kernel::App*, const std::string>> tcp_senders_;
   std::shared_ptr<const std::vector<uint8_t>> payload_;
 };
 

@@ -55,6 +55,7 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
       tx_descriptors_(ctx.stats().counter(stat_name + ".tx_descriptors", "descriptors", "TX descriptors fetched")),
       tx_frames_(ctx.stats().counter(stat_name + ".tx_frames", "frames", "frames handed to the MAC")),
       tx_segments_(ctx.stats().counter(stat_name + ".tx_tso_segments", "frames", "frames cut from TSO super-frames")),
+      tx_tso_frames_(ctx.stats().counter(stat_name + ".tx_tso_frames", "frames", "TSO super-frames cut into segments")),
       tx_dropped_oversize_(ctx.stats().counter(stat_name + ".tx_dropped_oversize", "frames",
                                                "TX frames dropped: larger than the MTU and TSO off or not TCP")),
       tx_batches_(ctx.stats().counter(stat_name + ".tx_batches", "batches", "descriptor fetches by the DMA engine")),
@@ -370,7 +371,13 @@ bool Nic::start_batch() {
     uint32_t taken = 0;
     for (const RingSegment& s : rb.segments) {
       for (uint32_t i = 0; i < s.count; ++i) {
-        const int64_t fb = q.ring.at(s.first + i).frame->packet.frame_bytes();
+        const TxDescriptor& d = q.ring.at(s.first + i);
+        int64_t fb = d.frame->packet.frame_bytes();
+        if (d.mss > 0 && p_.tso && fb > max_frame_bytes_) {
+          // Each segment repeats the headers: hold room for what the MAC will get.
+          const int64_t payload = d.frame->packet.payload.length;
+          fb += ((payload + d.mss - 1) / d.mss - 1) * d.frame->packet.header_len;
+        }
         if (tx_buffer_used_ + bytes + fb > p_.tx_buffer.n) goto full;
         bytes += fb;
         ++taken;
@@ -378,8 +385,9 @@ bool Nic::start_batch() {
     }
   full:
     // Wait for room for the whole batch (the buffer drains at line rate) rather than fetch
-    // one descriptor per frame that leaves; an empty buffer takes what fits.
-    if (taken == 0 || (taken < rb.count && tx_buffer_used_ > 0)) {
+    // one descriptor per frame that leaves; a part is worth fetching once it fills a quarter
+    // of the buffer (large TSO frames), and an empty buffer takes what fits.
+    if (taken == 0 || (taken < rb.count && tx_buffer_used_ > 0 && bytes * 4 < p_.tx_buffer.n)) {
       stalled_on_buffer_ = true;
       return false;
     }
@@ -428,6 +436,7 @@ void Nic::read_frames(TxBatch& b) {
           b.frames.push_back(f);
         }
         tx_segments_.add(segments_scratch_.size());
+        tx_tso_frames_.add();
         d.frame->gp.release();
         continue;
       }

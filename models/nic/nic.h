@@ -88,6 +88,11 @@ class Nic : public sc_core::sc_module {
   // --- the driver's side of the rings (host memory the driver reads and writes) ---
   // RX descriptors (at most `max`) the NIC has completed and whose write-back reached memory by `t`.
   uint32_t rx_visible(int ring, Time t, uint32_t max) const;
+  // The i-th completed RX descriptor from the oldest, without taking it (i < rx_visible()).
+  const RxDescriptor& rx_peek(int ring, uint32_t i) const {
+    const auto& r = rx_[ring]->ring;
+    return r.at(r.indices().advance(r.indices().head(), i));
+  }
   // Takes the oldest completed RX descriptor (the caller owns its frame reference).
   RxDescriptor rx_take(int ring);
   uint32_t rx_occupancy(int ring) const { return rx_[ring]->ring.occupancy(); }
@@ -185,6 +190,7 @@ class Nic : public sc_core::sc_module {
   Counter& tx_descriptors_;
   Counter& tx_frames_;
   Counter& tx_segments_;
+  Counter& tx_tso_frames_;
   Counter& tx_dropped_oversize_;
   Counter& tx_batches_;
   Counter& interrupts_;

@@ -1,0 +1,59 @@
+// A conn's event list (mechanism F): the ordered protocol-layer functions that process a
+// packet of that connection, picked from a protocol database by the layers the connection
+// needs. A conn in another operational state runs another list: a listening conn's differs
+// from an established one's, a conn in TIME_WAIT only acknowledges, a tapped conn has a trace
+// function inserted. Rewriting the list is how a module changes the conn's state; nothing on
+// the packet path tests state flags.
+//
+// Plain C++: the functions are plain function pointers with a cost in cycles, so running a
+// list is a short loop and its cost is known before the work is scheduled on a core.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/result.h"
+
+namespace hostwire::kernel {
+
+// What a layer function decides for the packet: hand it to the next layer, stop (the layer
+// consumed it), or drop it (counted by the caller with the layer's name).
+enum class Verdict : uint8_t { next, consumed, drop };
+
+struct Input;  // the packet being processed (kernel/stack.h)
+class Conn;
+
+using LayerFn = Verdict (*)(void* stack, Conn& conn, Input& in);
+
+struct Layer {
+  std::string name;      // "ip_input", "tcp_input", "socket_deliver", "tcp_time_wait", "tap_trace"
+  std::string protocol;  // the layer it belongs to: "ipv4", "tcp", "socket", "tap"
+  int64_t cycles = 0;    // per packet on the conn's core
+  LayerFn fn = nullptr;
+};
+
+struct EventList {
+  std::vector<const Layer*> layers;
+  int64_t cycles() const;
+  std::string describe() const;  // "ip_input > tcp_input > socket_deliver"
+};
+
+class ProtocolDatabase {
+ public:
+  // Names are unique; a later add() of a known name replaces its cost and function.
+  void add(Layer layer);
+  const Layer* find(std::string_view name) const;
+  // The list of the named layers in the given order; an error names an unknown layer.
+  net::Result<EventList> list(std::initializer_list<std::string_view> names) const;
+  net::Result<EventList> list(const std::vector<std::string>& names) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<std::unique_ptr<Layer>> layers_;  // stable addresses: lists point into it
+};
+
+}  // namespace hostwire::kernel
