@@ -22,7 +22,7 @@ void HostwireCatalog::platform_params(const std::string& platform, std::vector<P
 
 std::vector<std::string> HostwireCatalog::workload_types(const std::string& platform) const {
   if (platform == LinkPair::kName) return {"frame_generator"};
-  if (platform == TwoHosts::kName) return {"udp_stream", "tcp_bulk"};
+  if (platform == TwoHosts::kName) return {"udp_stream", "tcp_bulk", "tcp_rr"};
   return {};
 }
 
@@ -31,6 +31,7 @@ void HostwireCatalog::workload_params(const std::string& platform, const std::st
   if (platform == LinkPair::kName && type == "frame_generator") collect_schema<apps::FrameGenParams>(out, prefix);
   if (platform == TwoHosts::kName && type == "udp_stream") collect_schema<UdpStreamParams>(out, prefix);
   if (platform == TwoHosts::kName && type == "tcp_bulk") collect_schema<TcpBulkParams>(out, prefix);
+  if (platform == TwoHosts::kName && type == "tcp_rr") collect_schema<TcpRrParams>(out, prefix);
 }
 
 void HostwireCatalog::cross_check(const Scenario& s, std::vector<InputError>& errors) const {

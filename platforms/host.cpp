@@ -109,6 +109,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.transmit = [this](Frame* f, int core, uint16_t mss) { xmit(f, core, mss); };
   port.flush = [this](int core) { flush_doorbells(core); };
   port.tso = p_.nic.tso;
+  port.syscalls = &syscalls_;
   stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), name_ + ".tcp");
   polls_.resize(static_cast<size_t>(rings));
   blocked_.resize(static_cast<size_t>(rings));

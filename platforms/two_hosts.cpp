@@ -52,6 +52,20 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   }
   const auto link = bind_params<wire::LinkParams>(s.values, "link0.");
   for (const auto& w : s.workloads) {
+    if (w.type == "tcp_rr") {
+      auto p = bind_params<TcpRrParams>(s.values, w.prefix());
+      if (p.from == p.to)
+        errors.push_back({s.at(w.prefix() + "to").origin, w.prefix() + "to", "client and server need two different hosts"});
+      const auto cpu = bind_params<cpu::CpuParams>(s.values, p.from + ".cpu.");
+      if (p.core >= cpu.cores)
+        errors.push_back({s.at(w.prefix() + "core").origin, w.prefix() + "core",
+                          "core " + std::to_string(p.core) + " but " + p.from + " has " + std::to_string(cpu.cores) +
+                              " cores (" + p.from + ".cpu.cores)"});
+      if (p.responses == "uniform" && p.response_size_max < p.response_size)
+        errors.push_back({s.at(w.prefix() + "response_size_max").origin, w.prefix() + "response_size_max",
+                          "is smaller than response_size"});
+      continue;
+    }
     if (w.type == "tcp_bulk") {
       auto p = bind_params<TcpBulkParams>(s.values, w.prefix());
       if (p.from == p.to)
@@ -102,6 +116,8 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   }
   add_workloads(s, ctx);
   add_accounting(ctx);
+  add_host_metrics(ctx, *a_);
+  add_host_metrics(ctx, *b_);
 }
 
 void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
@@ -116,6 +132,10 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
     const std::string pre = w.prefix();
     if (w.type == "tcp_bulk") {
       add_tcp_bulk(s, ctx, wi);
+      continue;
+    }
+    if (w.type == "tcp_rr") {
+      add_tcp_rr(s, ctx, wi);
       continue;
     }
     auto p = bind_params<UdpStreamParams>(s.values, pre);
@@ -240,6 +260,55 @@ void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
              [sp, receiver, pre] {
                const kernel::App* r = receiver->tcp().accepted(pre);
                return r && r->read == sp->written && r->rx_digest.value() == sp->tx_digest.value() ? 1.0 : 0.0;
+             });
+}
+
+void TwoHosts::add_tcp_rr(const Scenario& s, SimContext& ctx, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<TcpRrParams>(s.values, pre);
+  Host& client = p.from == "host_a" ? *a_ : *b_;
+  Host& server = p.to == "host_a" ? *a_ : *b_;
+  const auto port = static_cast<uint16_t>(5201 + wi);
+  kernel::SizeDistribution d;
+  d.kind = p.responses == "exponential" ? kernel::SizeDistribution::Kind::exponential
+           : p.responses == "uniform"   ? kernel::SizeDistribution::Kind::uniform
+                                        : kernel::SizeDistribution::Kind::fixed;
+  d.size = static_cast<uint32_t>(p.response_size.n);
+  d.size_max = static_cast<uint32_t>(p.response_size_max.n);
+  server.tcp().listen_server(port, pre, d, p.echo);
+  kernel::App& c = client.tcp().connect_client(server.ip(), port, static_cast<int>(p.core),
+                                               static_cast<uint32_t>(p.request_size.n), p.rate, p.concurrency, p.start,
+                                               p.stop, pre);
+  const Counter* answered = c.answered;
+  const Counter* rx = c.bytes;
+  auto& st = ctx.stats();
+  st.formula(pre + "response_rate", "responses/s", "responses completed per second",
+             [answered] { return static_cast<double>(answered->value()) / hostwire::now().seconds(); });
+  st.formula(pre + "rx_throughput", "bit/s", "response bytes the client read per second, in bits",
+             [rx] { return static_cast<double>(rx->value()) * 8 / hostwire::now().seconds(); });
+  const tcp::Connection* conn = c.conn->tcp.get();
+  st.series(pre + "cwnd", "B", [conn] { return static_cast<double>(conn->cwnd()); });
+  st.series(pre + "srtt", "s", [conn] { return conn->srtt().seconds(); });
+  st.formula(pre + "retransmitted_segments", "segments", "segments the client retransmitted",
+             [conn] { return static_cast<double>(conn->retransmitted_segments()); });
+}
+
+void TwoHosts::add_host_metrics(SimContext& ctx, Host& h) {
+  // Cost per byte: every busy cycle of the host's cores over the bytes its applications moved.
+  const std::string n = h.host_name();
+  const cpu::Cpu* cpu = &h.cpu();
+  const kernel::TcpStack* tcp = &h.tcp();
+  const double hz = static_cast<double>(cpu->params().clock.hz);
+  auto& st = ctx.stats();
+  st.formula(n + ".cycles_per_byte_sent", "cycles/B", "busy cycles of all cores per byte the applications wrote (TCP)",
+             [cpu, tcp, hz] {
+               const double b = static_cast<double>(tcp->app_bytes_written());
+               return b > 0 ? cpu->busy_time().seconds() * hz / b : 0.0;
+             });
+  st.formula(n + ".cycles_per_byte_received", "cycles/B", "busy cycles of all cores per byte the applications read (TCP)",
+             [cpu, tcp, hz] {
+               const double b = static_cast<double>(tcp->app_bytes_read());
+               return b > 0 ? cpu->busy_time().seconds() * hz / b : 0.0;
              });
 }
 

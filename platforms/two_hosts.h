@@ -73,6 +73,40 @@ struct TcpBulkParams {
   }
 };
 
+struct TcpRrParams {
+  std::string from = "host_a";  // the client
+  std::string to = "host_b";    // the server
+  double rate = 0;              // requests/s
+  int64_t concurrency = 1;
+  Bytes request_size{64};
+  std::string responses = "fixed";
+  Bytes response_size{1024};
+  Bytes response_size_max{65536};
+  bool echo = false;
+  int64_t core = 0;
+  Time start{};
+  Time stop{};
+
+  template <class V>
+  void visit(V& v) {
+    v.choice(from, "from", "host of the client", {"host_a", "host_b"});
+    v.choice(to, "to", "host of the server", {"host_a", "host_b"});
+    v(rate, "rate", "requests per second with Poisson arrivals (0: closed loop, `concurrency` outstanding)",
+      Limits::non_negative());
+    v(concurrency, "concurrency", "requests kept outstanding in the closed loop, requests", Limits::range(1, 1 << 20));
+    v(request_size, "request_size", "request size, 4-byte length header included", Limits::range(4, 1 << 24));
+    v.choice(responses, "responses", "response sizes: fixed, exponential (mean response_size), uniform in "
+             "[response_size, response_size_max]", {"fixed", "exponential", "uniform"});
+    v(response_size, "response_size", "response size (fixed), mean (exponential) or minimum (uniform), header included",
+      Limits::range(4, 1 << 24));
+    v(response_size_max, "response_size_max", "largest response for uniform", Limits::range(4, 1 << 24));
+    v(echo, "echo", "the server echoes each request (responses the size of the request)");
+    v(core, "core", "core of the client thread and its conn, core index", Limits::range(0, 1023));
+    v(start, "start", "when the client connects");
+    v(stop, "stop", "when the client stops issuing requests (0s: never)");
+  }
+};
+
 class TwoHosts : public sc_core::sc_module {
  public:
   static constexpr const char* kName = "two_hosts";
@@ -86,6 +120,8 @@ class TwoHosts : public sc_core::sc_module {
   void add_workloads(const Scenario& s, SimContext& ctx);
   void add_accounting(SimContext& ctx);
   void add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t workload);
+  void add_tcp_rr(const Scenario& s, SimContext& ctx, uint32_t workload);
+  void add_host_metrics(SimContext& ctx, Host& h);
 
   Captures captures_;
   wire::Link link_;

@@ -74,7 +74,9 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
       handovers_(ctx.stats().counter(stat_name + ".handovers", "packets",
                                      "packets processed on their conn's core after arriving on another")),
       state_changes_(ctx.stats().counter(stat_name + ".state_changes", "changes", "event-list rewrites (conn state changes)")),
-      rst_sent_(ctx.stats().counter(stat_name + ".rst_sent", "segments", "RSTs sent for segments of no conn")) {
+      rst_sent_(ctx.stats().counter(stat_name + ".rst_sent", "segments", "RSTs sent for segments of no conn")),
+      app_tx_(ctx.stats().counter(stat_name + ".app_tx_bytes", "B", "bytes the host's TCP applications wrote")),
+      app_rx_(ctx.stats().counter(stat_name + ".app_rx_bytes", "B", "bytes the host's TCP applications read")) {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -258,6 +260,7 @@ Verdict TcpStack::tcp_listen(void* stack, Conn& l, Input& in) {
     a.core = c.core;
     a.context = kAppContextBase + static_cast<int>(s->apps_.size());
     a.buffer.resize(a.read_size);
+    a.rng = s->ctx_.rng(a.name + "accepted" + std::to_string(c.id));
     a.blocked = true;  // in recv() until data arrives
     c.app = &a;
   }
@@ -374,39 +377,33 @@ void TcpStack::timers_due() {
 
 // ---------------------------------------------------------------- applications
 
-App& TcpStack::listen_sink(uint16_t port, const std::string& name) {
+Conn& TcpStack::listener(uint16_t port) {
   Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
   l.tcp->open_passive();
   enter_state(l, "listen", hostwire::now());
   listeners_[port] = &l;
-  apps_.push_back(std::make_unique<App>());
-  App& a = *apps_.back();
-  a.kind = App::Kind::sink;
-  a.name = name;
+  return l;
+}
+
+App& TcpStack::listen_sink(uint16_t port, const std::string& name) {
+  Conn& l = listener(port);
+  App& a = new_app(App::Kind::sink, name);
   a.bytes = &ctx_.stats().counter(name + "rx_bytes", "B", "bytes the receiving application read");
   a.syscalls = &ctx_.stats().counter(name + "rx_calls", "calls", "receive system calls");
   l.app = &a;
   return a;
 }
 
-App& TcpStack::connect_bulk(net::Ipv4Address peer, uint16_t port, int core, uint64_t bytes, uint32_t write_size,
-                            Time start, const std::string& name) {
-  const auto local = static_cast<uint16_t>(kFirstEphemeralPort + conns_.size());
-  Conn& c = new_conn(core, peer, local, port);
-  by_key_[Key{peer.value, local, port}] = &c;
+App& TcpStack::new_app(App::Kind kind, const std::string& name) {
   apps_.push_back(std::make_unique<App>());
   App& a = *apps_.back();
-  a.kind = App::Kind::bulk_sender;
+  a.kind = kind;
   a.name = name;
-  a.core = core;
   a.context = kAppContextBase + static_cast<int>(apps_.size());
-  a.conn = &c;
-  a.total = bytes;
-  a.write_size = write_size;
-  a.start = start;
-  a.bytes = &ctx_.stats().counter(name + "tx_bytes", "B", "bytes the sending application wrote");
-  a.syscalls = &ctx_.stats().counter(name + "tx_calls", "calls", "send system calls");
-  c.app = &a;
+  return a;
+}
+
+void TcpStack::start_connect(App& a) {
   App* ap = &a;
   sc_core::sc_spawn_options opt;
   opt.spawn_method();
@@ -421,10 +418,210 @@ App& TcpStack::connect_bulk(net::Ipv4Address peer, uint16_t port, int core, uint
         collect_output(c);
         arm_timer(c);
         ap->blocked = true;  // until the handshake completes
+        if (ap->kind == App::Kind::rr_client) {
+          if (ap->request_rate > 0) {
+            ap->arrival->notify(sc_core::SC_ZERO_TIME);
+          } else {
+            for (int64_t i = 0; i < ap->concurrency; ++i) {
+              ap->requests->add();
+              ap->outstanding.push_back(hostwire::now());
+              ap->out_messages.push_back(ap->request_size);
+              ap->out_bytes += ap->request_size;
+            }
+          }
+        }
       },
       sc_core::sc_gen_unique_name("connect"), &opt);
-  ev->notify(to_sc(start));
+  ev->notify(to_sc(a.start));
+}
+
+App& TcpStack::connect_bulk(net::Ipv4Address peer, uint16_t port, int core, uint64_t bytes, uint32_t write_size,
+                            Time start, const std::string& name) {
+  const auto local = static_cast<uint16_t>(kFirstEphemeralPort + conns_.size());
+  Conn& c = new_conn(core, peer, local, port);
+  by_key_[Key{peer.value, local, port}] = &c;
+  App& a = new_app(App::Kind::bulk_sender, name);
+  a.core = core;
+  a.conn = &c;
+  a.total = bytes;
+  a.write_size = write_size;
+  a.start = start;
+  a.bytes = &ctx_.stats().counter(name + "tx_bytes", "B", "bytes the sending application wrote");
+  a.syscalls = &ctx_.stats().counter(name + "tx_calls", "calls", "send system calls");
+  c.app = &a;
+  start_connect(a);
   return a;
+}
+
+App& TcpStack::listen_server(uint16_t port, const std::string& name, const SizeDistribution& responses, bool echo) {
+  Conn& l = listener(port);
+  App& a = new_app(App::Kind::rr_server, name);
+  l.app = &a;
+  a.responses = responses;
+  a.echo = echo;
+  a.bytes = &ctx_.stats().counter(name + "server_rx_bytes", "B", "request bytes the server read");
+  a.syscalls = &ctx_.stats().counter(name + "server_calls", "calls", "the server's system calls");
+  a.requests = &ctx_.stats().counter(name + "served", "requests", "requests the server answered");
+  return a;
+}
+
+App& TcpStack::connect_client(net::Ipv4Address peer, uint16_t port, int core, uint32_t request_size, double rate,
+                              int64_t concurrency, Time start, Time stop, const std::string& name) {
+  const auto local = static_cast<uint16_t>(kFirstEphemeralPort + conns_.size());
+  Conn& c = new_conn(core, peer, local, port);
+  by_key_[Key{peer.value, local, port}] = &c;
+  App& a = new_app(App::Kind::rr_client, name);
+  a.core = core;
+  a.conn = &c;
+  a.start = start;
+  a.stop = stop;
+  a.request_size = std::max<uint32_t>(request_size, 4);
+  a.request_rate = rate;
+  a.concurrency = concurrency;
+  a.rng = ctx_.rng(name + "client");
+  a.bytes = &ctx_.stats().counter(name + "rx_bytes", "B", "response bytes the client read");
+  a.syscalls = &ctx_.stats().counter(name + "calls", "calls", "the client's system calls");
+  a.requests = &ctx_.stats().counter(name + "requests", "requests", "requests the client issued");
+  a.answered = &ctx_.stats().counter(name + "responses", "responses", "responses the client received in full");
+  a.latency = &ctx_.stats().histogram(name + "latency", "ps", "request arrival until its whole response was read");
+  c.app = &a;
+  App* ap = &a;
+  if (rate > 0) {
+    a.arrival = new sc_core::sc_event();  // one per client, for the run
+    sc_core::sc_spawn_options opt;
+    opt.spawn_method();
+    opt.dont_initialize();
+    opt.set_sensitivity(a.arrival);
+    sc_core::sc_spawn([this, ap] { rr_arrival(*ap); }, sc_core::sc_gen_unique_name("arrivals"), &opt);
+  }
+  start_connect(a);
+  return a;
+}
+
+void TcpStack::rr_arrival(App& a) {
+  ctx_.activation();
+  const Time now = hostwire::now();
+  if (a.stop.ps > 0 && now >= a.stop) return;
+  a.requests->add();
+  a.outstanding.push_back(now);
+  a.out_messages.push_back(a.request_size);
+  a.out_bytes += a.request_size;
+  if (a.blocked) app_wake(a);
+  a.arrival->notify(to_sc(Time{static_cast<int64_t>(a.rng.exponential(1e12 / a.request_rate))}));
+}
+
+void TcpStack::rr_step(App& a) {
+  if (a.busy || a.closed) return;
+  Conn& c = *a.conn;
+  if (c.tcp->state() != tcp::State::established && c.tcp->state() != tcp::State::close_wait) {
+    a.blocked = true;
+    return;
+  }
+  const auto& costs = port_.cpu->costs();
+  const size_t readable = c.tcp->readable();
+  uint64_t n = 0;
+  if (readable > 0) {
+    a.receiving = true;
+    n = std::min<uint64_t>(a.read_size, readable);
+  } else if (a.out_bytes > 0 && c.tcp->send_space() > 0) {
+    a.receiving = false;
+    n = std::min<uint64_t>({a.write_size, c.tcp->send_space(), a.out_bytes});
+  } else {
+    a.blocked = true;  // poll/epoll: wait for data or for send space
+    return;
+  }
+  a.pending = static_cast<uint32_t>(n);
+  a.busy = true;
+  a.syscalls->add();
+  if (port_.syscalls) port_.syscalls->add();
+  cpu::WorkItem w;
+  w.cycles = costs.syscall + costs.copy_cycles(static_cast<int64_t>(n));
+  w.priority = cpu::Priority::task;
+  w.context = a.context;
+  w.kind = a.receiving ? "tcp_recv" : "tcp_send";
+  App* ap = &a;
+  w.done = [this, ap] { app_done(*ap); };
+  port_.cpu->core(a.core).submit(std::move(w));
+}
+
+static uint32_t draw_size(App& a, uint32_t request) {
+  if (a.echo) return request;
+  const SizeDistribution& d = a.responses;
+  switch (d.kind) {
+    case SizeDistribution::Kind::exponential:
+      return std::max<uint32_t>(4, static_cast<uint32_t>(a.rng.exponential(static_cast<double>(d.size)) + 0.5));
+    case SizeDistribution::Kind::uniform:
+      return static_cast<uint32_t>(a.rng.uniform_int(d.size, std::max(d.size, d.size_max)));
+    default:
+      return d.size;
+  }
+}
+
+void TcpStack::rr_done(App& a) {
+  Conn& c = *a.conn;
+  const Time now = hostwire::now();
+  if (a.receiving) {
+    if (a.buffer.size() < a.pending) a.buffer.resize(a.pending);
+    const size_t got = c.tcp->receive(std::span<uint8_t>(a.buffer.data(), a.pending), now);
+    a.bytes->add(got);
+    app_rx_.add(got);
+    const bool ok = a.framer.feed(std::span<const uint8_t>(a.buffer.data(), got), [&](uint32_t size) {
+      if (a.kind == App::Kind::rr_client) {
+        if (!a.outstanding.empty()) {
+          a.latency->record((now - a.outstanding.front()).ps);
+          a.outstanding.pop_front();
+        }
+        a.answered->add();
+        if (a.request_rate <= 0 && (a.stop.ps == 0 || now < a.stop)) {  // closed loop: the next one
+          a.requests->add();
+          a.outstanding.push_back(now);
+          a.out_messages.push_back(a.request_size);
+          a.out_bytes += a.request_size;
+        }
+      } else {
+        a.requests->add();
+        const uint32_t r = std::max<uint32_t>(4, draw_size(a, size));
+        a.out_messages.push_back(r);
+        a.out_bytes += r;
+      }
+    });
+    if (!ok) {
+      HW_LOG(log_, error, "conn {}: a message shorter than its 4-byte length header: aborting", c.id);
+      c.tcp->abort(now);
+      a.closed = true;
+    }
+  } else {
+    // The messages' bytes: a 4-byte big-endian length, then pattern bytes.
+    uint32_t left = a.pending;
+    while (left > 0 && !a.out_messages.empty()) {
+      const uint32_t size = a.out_messages.front();
+      uint32_t k;
+      if (a.out_offset < 4) {
+        const uint8_t header[4] = {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
+                                   static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
+        k = std::min(4 - a.out_offset, left);
+        k = static_cast<uint32_t>(c.tcp->send(std::span<const uint8_t>(header + a.out_offset, k), now));
+      } else {
+        k = std::min(size - a.out_offset, left);
+        const uint32_t off = a.out_offset % static_cast<uint32_t>(kPatternBytes / 2);
+        k = std::min<uint32_t>(k, static_cast<uint32_t>(kPatternBytes) - off);
+        k = static_cast<uint32_t>(c.tcp->send_shared(PayloadSlice{pattern(), off, k}, now));
+      }
+      if (k == 0) break;
+      a.out_offset += k;
+      left -= k;
+      a.out_bytes -= k;
+      app_tx_.add(k);
+      if (a.out_offset == size) {
+        a.out_messages.pop_front();
+        a.out_offset = 0;
+      }
+    }
+  }
+  collect_output(c);
+  arm_timer(c);
+  a.busy = false;
+  rr_step(a);
 }
 
 void TcpStack::app_wake(App& a) {
@@ -433,6 +630,10 @@ void TcpStack::app_wake(App& a) {
 }
 
 void TcpStack::app_step(App& a) {
+  if (a.kind == App::Kind::rr_client || a.kind == App::Kind::rr_server) {
+    rr_step(a);
+    return;
+  }
   if (a.busy || a.closed) return;
   Conn& c = *a.conn;
   const auto& costs = port_.cpu->costs();
@@ -481,12 +682,17 @@ void TcpStack::app_step(App& a) {
   }
   a.busy = true;
   a.syscalls->add();
+  if (port_.syscalls) port_.syscalls->add();
   App* ap = &a;
   w.done = [this, ap] { app_done(*ap); };
   port_.cpu->core(a.core).submit(std::move(w));
 }
 
 void TcpStack::app_done(App& a) {
+  if (a.kind == App::Kind::rr_client || a.kind == App::Kind::rr_server) {
+    rr_done(a);
+    return;
+  }
   a.busy = false;
   Conn& c = *a.conn;
   const Time now = hostwire::now();
@@ -497,12 +703,14 @@ void TcpStack::app_done(App& a) {
     a.tx_digest.update(slice.bytes().first(taken));
     a.written += taken;
     a.bytes->add(taken);
+    app_tx_.add(taken);
   } else {
     if (a.buffer.size() < a.pending) a.buffer.resize(a.pending);
     const size_t got = c.tcp->receive(std::span<uint8_t>(a.buffer.data(), a.pending), now);
     a.rx_digest.update(std::span<const uint8_t>(a.buffer.data(), got));
     a.read += got;
     a.bytes->add(got);
+    app_rx_.add(got);
   }
   collect_output(c);
   arm_timer(c);

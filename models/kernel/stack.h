@@ -30,6 +30,7 @@
 #include "core/frame.h"
 #include "core/log.h"
 #include "core/params.h"
+#include "core/rng.h"
 #include "core/sim.h"
 #include "cpu/cpu.h"
 #include "kernel/event_list.h"
@@ -129,9 +130,49 @@ class StreamDigest {
   uint64_t length_ = 0;
 };
 
-// A TCP application bound to one conn: a bulk sender or a sink (more kinds later).
+// Messages on a byte stream for request/response applications: a 4-byte big-endian length
+// (the whole message, header included), then the body.
+struct MessageFramer {
+  uint32_t need = 0;   // bytes left of the current message; 0: a header is next
+  uint8_t header[4]{};
+  uint8_t have = 0;    // header bytes seen
+  // Feeds bytes; calls `done(size)` for each message completed. False on a bad length (< 4).
+  template <class F>
+  bool feed(std::span<const uint8_t> bytes, F&& done) {
+    size_t i = 0;
+    while (i < bytes.size()) {
+      if (need == 0) {
+        header[have++] = bytes[i++];
+        if (have < 4) continue;
+        have = 0;
+        const uint32_t size = uint32_t{header[0]} << 24 | uint32_t{header[1]} << 16 | uint32_t{header[2]} << 8 | header[3];
+        if (size < 4) return false;
+        need = size - 4;
+        current = size;
+        if (need == 0) done(current);
+        continue;
+      }
+      const uint32_t take = static_cast<uint32_t>(std::min<size_t>(need, bytes.size() - i));
+      need -= take;
+      i += take;
+      if (need == 0) done(current);
+    }
+    return true;
+  }
+  uint32_t current = 0;
+};
+
+// Response sizes of a request/response server.
+struct SizeDistribution {
+  enum class Kind { fixed, exponential, uniform } kind = Kind::fixed;
+  uint32_t size = 1024;      // fixed size, exponential mean, or uniform minimum (bytes, header included)
+  uint32_t size_max = 1024;  // uniform maximum
+};
+
+// A TCP application bound to one conn: a bulk sender or a sink, or either end of a
+// request/response exchange (an echo server answers each request with a copy of its size).
 struct App {
-  enum class Kind { bulk_sender, sink } kind = Kind::sink;
+  enum class Kind { bulk_sender, sink, rr_client, rr_server } kind = Kind::sink;
   std::string name;     // workload stat prefix
   int core = 0;
   int context = 0;      // its thread
@@ -153,6 +194,24 @@ struct App {
   Counter* bytes = nullptr;
   Counter* syscalls = nullptr;
   std::vector<uint8_t> buffer;
+  // Request/response: messages waiting to be written (sizes), bytes of the first one written.
+  std::deque<uint32_t> out_messages;
+  uint32_t out_offset = 0;
+  uint64_t out_bytes = 0;  // bytes of out_messages not yet written
+  MessageFramer framer;
+  std::deque<Time> outstanding;  // client: when each unanswered request arose
+  uint32_t request_size = 64;
+  double request_rate = 0;       // requests/s, Poisson; 0: closed loop with `concurrency`
+  int64_t concurrency = 1;
+  Time stop{};
+  bool echo = false;
+  SizeDistribution responses;
+  Rng rng;
+  bool receiving = false;        // the running call is a receive (else a send)
+  Counter* requests = nullptr;
+  Counter* answered = nullptr;
+  Histogram* latency = nullptr;
+  sc_core::sc_event* arrival = nullptr;
 };
 
 // What the host gives the stack.
@@ -167,6 +226,7 @@ struct HostPort {
   // Rings the doorbell for what transmit() posted from `core` since the last flush.
   std::function<void(int core)> flush;
   bool tso = false;
+  Counter* syscalls = nullptr;  // the host's system-call counter
 };
 
 class TcpStack : public sc_core::sc_module {
@@ -183,6 +243,16 @@ class TcpStack : public sc_core::sc_module {
   App& listen_sink(uint16_t port, const std::string& name);
   App& connect_bulk(net::Ipv4Address peer, uint16_t port, int core, uint64_t bytes, uint32_t write_size,
                     Time start, const std::string& name);
+  // Request/response: the server answers each request (echo: with as many bytes as it got).
+  App& listen_server(uint16_t port, const std::string& name, const SizeDistribution& responses, bool echo);
+  // The client issues requests of `request_size` bytes at `rate` per second (Poisson), or keeps
+  // `concurrency` outstanding when rate is 0; latency is from a request's arrival to the end
+  // of its response.
+  App& connect_client(net::Ipv4Address peer, uint16_t port, int core, uint32_t request_size, double rate,
+                      int64_t concurrency, Time start, Time stop, const std::string& name);
+  // Bytes the host's applications wrote and read (for cycles per byte).
+  uint64_t app_bytes_written() const { return app_tx_.value(); }
+  uint64_t app_bytes_read() const { return app_rx_.value(); }
 
   // The application instance accept() made for a listener's workload (nullptr before the SYN).
   const App* accepted(const std::string& name) const;
@@ -224,6 +294,12 @@ class TcpStack : public sc_core::sc_module {
   void app_step(App& a);
   void app_done(App& a);
   void app_wake(App& a);
+  void rr_step(App& a);
+  void rr_done(App& a);
+  void rr_arrival(App& a);
+  void start_connect(App& a);
+  Conn& listener(uint16_t port);
+  App& new_app(App::Kind kind, const std::string& name);
   int64_t output_cycles(const Conn& c) const;
   void emit(Conn& c, const tcp::Segment& s);
 
@@ -253,6 +329,8 @@ class TcpStack : public sc_core::sc_module {
   Counter& handovers_;
   Counter& state_changes_;
   Counter& rst_sent_;
+  Counter& app_tx_;
+  Counter& app_rx_;
 };
 
 }  // namespace hostwire::kernel

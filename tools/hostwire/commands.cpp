@@ -275,13 +275,17 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     const auto& m = ctx.stats();
     const std::string p = w.prefix();
     const Histogram* lat = m.find_histogram(p + "latency");
-    // Frame workloads count frames, UDP streams datagrams.
-    const bool datagrams = !std::isnan(m.value(p + "rx_datagram_rate"));
-    std::cout << fmt::format("  {}: {:.4g} Gbit/s, {:.6g} {}/s, latency p50 {} p99 {}\n", w.name,
-                             m.value(p + "rx_throughput") / 1e9,
-                             m.value(p + (datagrams ? "rx_datagram_rate" : "rx_frame_rate")),
-                             datagrams ? "datagrams" : "frames",
-                             lat ? to_string(Time{lat->quantile(0.5)}) : "-", lat ? to_string(Time{lat->quantile(0.99)}) : "-");
+    // Frame workloads count frames, UDP streams datagrams, request/response responses.
+    std::string rate = "";
+    for (auto [metric, unit] : {std::pair{"rx_datagram_rate", "datagrams"}, std::pair{"rx_frame_rate", "frames"},
+                                std::pair{"response_rate", "responses"}})
+      if (!std::isnan(m.value(p + metric))) {
+        rate = fmt::format(", {:.6g} {}/s", m.value(p + metric), unit);
+        break;
+      }
+    const std::string latency =
+        lat ? fmt::format(", latency p50 {} p99 {}", to_string(Time{lat->quantile(0.5)}), to_string(Time{lat->quantile(0.99)})) : "";
+    std::cout << fmt::format("  {}: {:.4g} Gbit/s{}{}\n", w.name, m.value(p + "rx_throughput") / 1e9, rate, latency);
   }
   if (!broken.empty()) {
     for (const auto& b : broken) std::cerr << "invariant violated: " << b << '\n';
