@@ -101,8 +101,31 @@ void BM_TwoHosts(benchmark::State& state, int send_batch, int recv_batch) {
   state.counters["activations_per_packet"] = total.activations / total.frames;
 }
 
+// One bulk TCP flow at 10 Gbps (1448 B segments) through the kernel model: software
+// segmentation (tso_max 0B) or TSO (64 KiB super-frames). Packets are data segments on the wire.
+void BM_BulkTcp(benchmark::State& state, const char* tso_max) {
+  const std::string yaml = fmt::format(
+      "platform: two_hosts\nduration: 200ms\n"
+      "parameters: {{link0: {{rate: 10Gbps, propagation: 1us}}, host_a: {{tcp: {{tso_max: {}}}}}}}\n"
+      "workloads:\n  - {{name: w, type: tcp_bulk, from: host_a, to: host_b}}\n",
+      tso_max);
+  const double simulated_s = 0.2;
+  Measured total{0, 0, 0};
+  for (auto _ : state) {
+    Measured m = run_in_child(yaml, "host_b.tcp.segments_in");
+    if (m.frames == 0) state.SkipWithError("simulation failed");
+    state.SetIterationTime(m.wall_s);
+    total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
+  }
+  state.counters["packets_per_wall_s"] = total.frames / total.wall_s;
+  state.counters["wall_s_per_sim_s"] = total.wall_s / (simulated_s * static_cast<double>(state.iterations()));
+  state.counters["activations_per_packet"] = total.activations / total.frames;
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_BulkTcp, software_segmentation, "0B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_BulkTcp, tso, "64KiB")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_TwoHosts, send_recv, 1, 1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_TwoHosts, sendmmsg_recvmmsg, 16, 64)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_LineRate, 64B, "64B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);

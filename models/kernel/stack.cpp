@@ -44,6 +44,20 @@ void StreamDigest::update(std::span<const uint8_t> bytes) {
     carry_ |= uint64_t{bytes[i++]} << (8 * carried_);
     if (++carried_ == 8) mix(carry_), carry_ = 0, carried_ = 0;
   }
+  for (; i + 8 <= bytes.size() && (words_ & 3); i += 8) {  // up to a lane boundary
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    mix(w);
+  }
+  for (; i + 32 <= bytes.size(); i += 32) {  // four lanes at once
+    uint64_t w[4];
+    std::memcpy(w, bytes.data() + i, 32);
+    for (int k = 0; k < 4; ++k) {
+      lanes_[k] = (lanes_[k] ^ w[k]) * 0x9E3779B97F4A7C15ULL;
+      lanes_[k] ^= lanes_[k] >> 29;
+    }
+    words_ += 4;
+  }
   for (; i + 8 <= bytes.size(); i += 8) {
     uint64_t w;
     std::memcpy(&w, bytes.data() + i, 8);
@@ -53,8 +67,9 @@ void StreamDigest::update(std::span<const uint8_t> bytes) {
 }
 
 uint64_t StreamDigest::value() const {
-  uint64_t h = (h_ ^ carry_) * 0x9E3779B97F4A7C15ULL;
-  return (h ^ length_) * 0xff51afd7ed558ccdULL;
+  uint64_t h = length_;
+  for (uint64_t l : lanes_) h = (h ^ l) * 0x9E3779B97F4A7C15ULL, h ^= h >> 31;
+  return (h ^ carry_) * 0xff51afd7ed558ccdULL;
 }
 
 TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
