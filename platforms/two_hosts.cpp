@@ -244,6 +244,7 @@ void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
   st.formula(pre + "srtt", "s", "sender's smoothed RTT at the end", [c] { return c->srtt().seconds(); });
   st.formula(pre + "retransmitted_segments", "segments", "segments the sender retransmitted",
              [c] { return static_cast<double>(c->retransmitted_segments()); });
+  st.series(pre + "retransmitted_segments", "segments", [c] { return static_cast<double>(c->retransmitted_segments()); });
   st.formula(pre + "fast_retransmits", "episodes", "loss recoveries entered on duplicate ACKs or SACK",
              [c] { return static_cast<double>(c->fast_retransmits()); });
   st.formula(pre + "timeouts", "timeouts", "retransmission timeouts", [c] { return static_cast<double>(c->timeouts()); });
