@@ -16,12 +16,14 @@
 
 #include "core/scenario.h"
 #include "platforms/catalog.h"
+#include "support/in_child.h"
 #include "support/simulate.h"
 
 using namespace hostwire;
 
 namespace {
 
+using hostwire::testing::in_child;
 using hostwire::testing::simulate;
 
 // 1472 B of UDP payload is a 1518 B frame with FCS: 1538 B of line time with preamble and gap.
@@ -54,42 +56,17 @@ struct ChildRun {
 };
 
 ChildRun simulate_in_child(const std::string& yaml) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return {};
-  if (pid == 0) {
-    close(fds[0]);
+  const nlohmann::json j = in_child([&] {
     nlohmann::json out;
-    {
-      auto run = simulate(yaml);
-      if (run.ctx) {
-        out["metrics"] = run.ctx->stats().metrics_json();
-        out["broken"] = run.ctx->check_invariants();
-      }
+    auto run = simulate(yaml);
+    if (run.ctx) {
+      out["metrics"] = run.ctx->stats().metrics_json();
+      out["broken"] = run.ctx->check_invariants();
     }
-    const std::string text = out.dump();
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = write(fds[1], text.data() + done, text.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    close(fds[1]);
-    _exit(0);  // no gtest teardown, no SystemC shutdown in the child
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[65536];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+    return out;
+  });
   ChildRun r;
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty()) return r;
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.contains("metrics")) return r;
+  if (!j.is_object() || !j.contains("metrics")) return r;
   r.metrics = j["metrics"];
   r.broken = j["broken"].get<std::vector<std::string>>();
   r.ok = true;
