@@ -125,7 +125,8 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
   auto buf = std::make_shared<std::vector<uint8_t>>(65536);
   for (size_t i = 0; i < buf->size(); ++i) (*buf)[i] = static_cast<uint8_t>(i * 131 + 7);
   payload_ = buf;
-  std::vector<UdpFlowStats> rx(s.workloads.size());
+  std::vector<apps::UdpFlowStats> rx(s.workloads.size());
+  bool receives_udp[2] = {false, false};
   auto& st = ctx.stats();
   for (uint32_t wi = 0; wi < s.workloads.size(); ++wi) {
     const auto& w = s.workloads[wi];
@@ -143,7 +144,7 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
     Host& to = p.to == "host_a" ? *a_ : *b_;
     Counter& sent = st.counter(pre + "tx_datagrams", "datagrams", "datagrams handed to the sender's NIC");
     sent_.push_back(&sent);
-    UdpFlowStats& r = rx[wi];
+    apps::UdpFlowStats& r = rx[wi];
     r.datagrams = &st.counter(pre + "rx_datagrams", "datagrams", "datagrams the receiving threads read");
     r.bytes = &st.counter(pre + "rx_bytes", "B", "UDP payload bytes the receiving threads read");
     r.latency = &st.histogram(pre + "latency", "ps", "one-way latency: send call done until the receive call returned it");
@@ -167,34 +168,18 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
       return v;
     });
 
-    // Flow templates: headers built (and checksummed) once; each datagram copies them.
-    std::vector<Packet> flows;
-    std::vector<uint32_t> ids;
+    // Flows: distinct source ports, spread by RSS on the receiver.
+    std::vector<kernel::UdpFlow> flows;
     const auto slice = PayloadSlice{payload_, 0, static_cast<uint32_t>(p.payload.n)};
-    for (int64_t f = 0; f < p.flows; ++f) {
-      Packet t;
-      net::EthernetHeader eth{};
-      eth.dst = to.mac();
-      eth.src = from.mac();
-      net::Ipv4Header ip{};
-      ip.df = true;
-      ip.src = from.ip();
-      ip.dst = to.ip();
-      net::UdpHeader udp{static_cast<uint16_t>(kFirstSourcePort + f % 16384), kSinkPort, 0, 0};
-      auto layout = net::build_udp_frame(t, eth, ip, udp, slice);
-      if (!layout) throw std::invalid_argument(pre + "payload: cannot build a UDP frame: " + layout.error());
-      flows.push_back(t);
-      ids.push_back(static_cast<uint32_t>(f));
-    }
+    for (int64_t f = 0; f < p.flows; ++f)
+      flows.push_back({static_cast<uint16_t>(kFirstSourcePort + f % 16384), to.ip(), kSinkPort, wi});
+    receives_udp[p.to == "host_a" ? 0 : 1] = true;
     const int64_t frame_bits = (p.payload.n + kUdpFrameOverhead) * 8;
     for (int64_t th = 0; th < p.threads; ++th) {
-      UdpStream us;
+      apps::UdpStreamSender::Config us;
       us.name = pre;
       us.core = static_cast<int>(th);
-      for (size_t f = static_cast<size_t>(th); f < flows.size(); f += static_cast<size_t>(p.threads)) {
-        us.flows.push_back(flows[f]);
-        us.flow_ids.push_back(ids[f]);
-      }
+      for (size_t f = static_cast<size_t>(th); f < flows.size(); f += static_cast<size_t>(p.threads)) us.flows.push_back(flows[f]);
       if (us.flows.empty()) us.flows.push_back(flows[static_cast<size_t>(th) % flows.size()]);
       us.payload = slice;
       us.pattern = p.pattern;
@@ -204,14 +189,16 @@ void TwoHosts::add_workloads(const Scenario& s, SimContext& ctx) {
       us.stop = p.stop;
       us.count = p.count > 0 ? p.count / p.threads + (th < p.count % p.threads ? 1 : 0) : 0;
       us.batch = p.batch;
-      us.workload = wi;
       us.seed_stream = static_cast<uint64_t>(th);
       if (p.count > 0 && us.count == 0) continue;
-      from.add_sender(us, sent);
+      udp_senders_.push_back(std::make_unique<apps::UdpStreamSender>(ctx, from.sockets(), us, sent));
     }
   }
-  a_->set_receive_stats(rx);
-  b_->set_receive_stats(rx);
+  Host* hosts[] = {a_.get(), b_.get()};
+  for (int h = 0; h < 2; ++h)
+    if (receives_udp[h])
+      udp_receivers_.push_back(std::make_unique<apps::UdpReceiver>(
+          hosts[h]->sockets(), kSinkPort, static_cast<uint32_t>(hosts[h]->params().udp.recv_batch), rx));
 }
 
 void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
@@ -220,13 +207,19 @@ void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
   Host& from = p.from == "host_a" ? *a_ : *b_;
   Host& to = p.to == "host_a" ? *a_ : *b_;
   const auto port = static_cast<uint16_t>(5201 + wi);  // iperf3's, one per workload
-  kernel::App& sink = to.tcp().listen_sink(port, pre);
-  sink.read_size = static_cast<uint32_t>(p.read_size.n);
-  kernel::App& snd = from.tcp().connect_bulk(to.ip(), port, static_cast<int>(p.core), static_cast<uint64_t>(p.bytes.n),
-                                             static_cast<uint32_t>(p.write_size.n), p.start, pre);
-  tcp_senders_.emplace_back(&snd, pre);
+  sinks_.push_back(std::make_unique<apps::TcpSink>(ctx, to.sockets(), port, static_cast<uint32_t>(p.read_size.n), pre));
+  apps::TcpSink* sink = sinks_.back().get();
+  apps::TcpBulkSender::Config bc;
+  bc.peer = to.ip();
+  bc.port = port;
+  bc.core = static_cast<int>(p.core);
+  bc.bytes = static_cast<uint64_t>(p.bytes.n);
+  bc.write_size = static_cast<uint32_t>(p.write_size.n);
+  bc.start = p.start;
+  bulk_senders_.push_back(std::make_unique<apps::TcpBulkSender>(ctx, from.sockets(), bc, pre));
+  apps::TcpBulkSender* sp = bulk_senders_.back().get();
   auto& st = ctx.stats();
-  const Counter* rx = sink.bytes;
+  const Counter* rx = ctx.stats().find_counter(pre + "rx_bytes");
   st.formula(pre + "rx_goodput", "bit/s", "application bytes read per second, in bits",
              [rx] { return static_cast<double>(rx->value()) * 8 / hostwire::now().seconds(); });
   st.formula(pre + "rx_throughput", "bit/s", "application bytes read per second, in bits (as rx_goodput)",
@@ -237,7 +230,7 @@ void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
     last = rx->value(), last_t = t;
     return v;
   });
-  const tcp::Connection* c = snd.conn->tcp.get();
+  const tcp::Connection* c = sp->socket().conn().tcp.get();
   st.series(pre + "cwnd", "B", [c] { return static_cast<double>(c->cwnd()); });
   st.series(pre + "srtt", "s", [c] { return c->srtt().seconds(); });
   st.formula(pre + "cwnd", "B", "sender's congestion window at the end", [c] { return static_cast<double>(c->cwnd()); });
@@ -249,18 +242,16 @@ void TwoHosts::add_tcp_bulk(const Scenario& s, SimContext& ctx, uint32_t wi) {
              [c] { return static_cast<double>(c->fast_retransmits()); });
   st.formula(pre + "timeouts", "timeouts", "retransmission timeouts", [c] { return static_cast<double>(c->timeouts()); });
   // The receiver's digest equals the sender's over the same bytes: checked when the run ends.
-  kernel::App* sp = &snd;
-  Host* receiver = &to;
-  ctx.add_invariant([sp, receiver, pre] {
-    const kernel::App* r = receiver->tcp().accepted(pre);
-    if (!r || r->read != sp->written || sp->written == 0) return std::string();
-    if (r->rx_digest.value() == sp->tx_digest.value()) return std::string();
-    return fmt::format("{}: the receiver read the {} bytes the sender wrote, but their digests differ", pre, r->read);
+  ctx.add_invariant([sp, sink, pre] {
+    if (sink->read() != sp->written() || sp->written() == 0 || !sink->digest()) return std::string();
+    if (sink->digest()->value() == sp->digest().value()) return std::string();
+    return fmt::format("{}: the receiver read the {} bytes the sender wrote, but their digests differ", pre, sink->read());
   });
   st.formula(pre + "stream_intact", "", "1 when the receiver has read every byte written and the digests match, else 0",
-             [sp, receiver, pre] {
-               const kernel::App* r = receiver->tcp().accepted(pre);
-               return r && r->read == sp->written && r->rx_digest.value() == sp->tx_digest.value() ? 1.0 : 0.0;
+             [sp, sink] {
+               return sink->digest() && sink->read() == sp->written() && sink->digest()->value() == sp->digest().value()
+                          ? 1.0
+                          : 0.0;
              });
 }
 
@@ -270,24 +261,32 @@ void TwoHosts::add_tcp_rr(const Scenario& s, SimContext& ctx, uint32_t wi) {
   Host& client = p.from == "host_a" ? *a_ : *b_;
   Host& server = p.to == "host_a" ? *a_ : *b_;
   const auto port = static_cast<uint16_t>(5201 + wi);
-  kernel::SizeDistribution d;
-  d.kind = p.responses == "exponential" ? kernel::SizeDistribution::Kind::exponential
-           : p.responses == "uniform"   ? kernel::SizeDistribution::Kind::uniform
-                                        : kernel::SizeDistribution::Kind::fixed;
+  apps::SizeDistribution d;
+  d.kind = p.responses == "exponential" ? apps::SizeDistribution::Kind::exponential
+           : p.responses == "uniform"   ? apps::SizeDistribution::Kind::uniform
+                                        : apps::SizeDistribution::Kind::fixed;
   d.size = static_cast<uint32_t>(p.response_size.n);
   d.size_max = static_cast<uint32_t>(p.response_size_max.n);
-  server.tcp().listen_server(port, pre, d, p.echo);
-  kernel::App& c = client.tcp().connect_client(server.ip(), port, static_cast<int>(p.core),
-                                               static_cast<uint32_t>(p.request_size.n), p.rate, p.concurrency, p.start,
-                                               p.stop, pre);
-  const Counter* answered = c.answered;
-  const Counter* rx = c.bytes;
+  rr_servers_.push_back(std::make_unique<apps::TcpRrServer>(ctx, server.sockets(), port, d, p.echo, pre));
+  apps::TcpRrClient::Config cc;
+  cc.server = server.ip();
+  cc.port = port;
+  cc.core = static_cast<int>(p.core);
+  cc.request_size = static_cast<uint32_t>(p.request_size.n);
+  cc.rate = p.rate;
+  cc.concurrency = p.concurrency;
+  cc.start = p.start;
+  cc.stop = p.stop;
+  rr_clients_.push_back(std::make_unique<apps::TcpRrClient>(ctx, client.sockets(), cc, pre));
+  const apps::TcpRrClient& c = *rr_clients_.back();
+  const Counter* answered = &c.answered();
+  const Counter* rx = &c.bytes();
   auto& st = ctx.stats();
   st.formula(pre + "response_rate", "responses/s", "responses completed per second",
              [answered] { return static_cast<double>(answered->value()) / hostwire::now().seconds(); });
   st.formula(pre + "rx_throughput", "bit/s", "response bytes the client read per second, in bits",
              [rx] { return static_cast<double>(rx->value()) * 8 / hostwire::now().seconds(); });
-  const tcp::Connection* conn = c.conn->tcp.get();
+  const tcp::Connection* conn = &c.tcp();
   st.series(pre + "cwnd", "B", [conn] { return static_cast<double>(conn->cwnd()); });
   st.series(pre + "srtt", "s", [conn] { return conn->srtt().seconds(); });
   st.formula(pre + "retransmitted_segments", "segments", "segments the client retransmitted",
@@ -333,7 +332,9 @@ void TwoHosts::add_accounting(SimContext& ctx) {
       copies += v(n + ".rx_mirrored");
       nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
       mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
-      host_drops += v(std::string(h) + ".udp.socket_drops") + v(std::string(h) + ".udp.stray");
+      host_drops += v(std::string(h) + ".udp.socket_drops") + v(std::string(h) + ".udp.stray") +
+                    v(std::string(h) + ".ip.dropped_not_ours") + v(std::string(h) + ".ip.dropped_malformed") +
+                    v(std::string(h) + ".ip.dropped_protocol");
     }
     for (const char* h : kHosts) {
       const std::string n = std::string(h) + ".nic";

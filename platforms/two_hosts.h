@@ -14,6 +14,9 @@
 #include "core/scenario.h"
 #include "core/sim.h"
 #include "platforms/capture.h"
+#include "apps/tcp_bulk.h"
+#include "apps/tcp_rr.h"
+#include "apps/udp_stream.h"
 #include "platforms/host.h"
 #include "wire/link.h"
 
@@ -128,8 +131,13 @@ class TwoHosts : public sc_core::sc_module {
   std::unique_ptr<Host> a_, b_;
   std::vector<Counter*> sent_;
   std::vector<Counter*> received_;
-  std::vector<std::pair<kernel::App*, const std::string>> tcp_senders_;
   std::shared_ptr<const std::vector<uint8_t>> payload_;
+  std::vector<std::unique_ptr<apps::UdpStreamSender>> udp_senders_;
+  std::vector<std::unique_ptr<apps::UdpReceiver>> udp_receivers_;
+  std::vector<std::unique_ptr<apps::TcpBulkSender>> bulk_senders_;
+  std::vector<std::unique_ptr<apps::TcpSink>> sinks_;
+  std::vector<std::unique_ptr<apps::TcpRrClient>> rr_clients_;
+  std::vector<std::unique_ptr<apps::TcpRrServer>> rr_servers_;
 };
 
 }  // namespace hostwire

@@ -33,7 +33,7 @@ Result<size_t> Ipv4Header::encode(std::span<uint8_t> out, ChecksumField field) c
   return len;
 }
 
-Result<Ipv4Decoded> decode_ipv4(std::span<const uint8_t> packet) {
+Result<Ipv4Decoded> decode_ipv4(std::span<const uint8_t> packet, Ipv4Payload where) {
   if (packet.size() < kIpv4MinHeaderBytes) return fail("ipv4 header past buffer");
   const uint8_t* p = packet.data();
   if (p[0] >> 4 != 4) return fail("ipv4.version != 4");
@@ -43,7 +43,7 @@ Result<Ipv4Decoded> decode_ipv4(std::span<const uint8_t> packet) {
   Ipv4Header h;
   h.total_length = load_be16(p + 2);
   if (h.total_length < len) return fail("ipv4.total_length < header length");
-  if (h.total_length > packet.size()) return fail("ipv4.total_length past buffer");
+  if (where == Ipv4Payload::inline_ && h.total_length > packet.size()) return fail("ipv4.total_length past buffer");
   const uint16_t flags = load_be16(p + 6);
   if (flags & kFlagReserved) return fail("ipv4.flags reserved bit set");  // RFC 791: must be zero
   h.dscp = p[1] >> 2;

@@ -51,7 +51,12 @@ struct Ipv4Decoded {
   bool checksum_ok = false;  // a bad checksum is reported, not refused: captures show it
 };
 
+// Where the bytes after the header are: in the same buffer, or elsewhere (a simulated frame
+// keeps its headers apart from the payload it references, so total_length is not checked
+// against the buffer).
+enum class Ipv4Payload { inline_, elsewhere };
+
 // `packet` starts at the IPv4 header and may extend past total_length (Ethernet padding).
-Result<Ipv4Decoded> decode_ipv4(std::span<const uint8_t> packet);
+Result<Ipv4Decoded> decode_ipv4(std::span<const uint8_t> packet, Ipv4Payload where = Ipv4Payload::inline_);
 
 }  // namespace hostwire::net

@@ -24,10 +24,11 @@ namespace hostwire::kernel {
 // consumed it), or drop it (counted by the caller with the layer's name).
 enum class Verdict : uint8_t { next, consumed, drop };
 
-struct Input;  // the packet being processed (kernel/stack.h)
+struct Input;     // the packet being processed (kernel/conn/conn.h)
 class Conn;
+class TcpStack;  // the services a layer may use: wake the socket, emit, rewrite the list (kernel/conn/tcp_stack.h)
 
-using LayerFn = Verdict (*)(void* stack, Conn& conn, Input& in);
+using LayerFn = Verdict (*)(TcpStack& stack, Conn& conn, Input& in);
 
 struct Layer {
   std::string name;      // "ip_input", "tcp_input", "socket_deliver", "tcp_time_wait", "tap_trace"

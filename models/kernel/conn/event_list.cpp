@@ -1,4 +1,4 @@
-#include "kernel/event_list.h"
+#include "kernel/conn/event_list.h"
 
 #include <memory>
 

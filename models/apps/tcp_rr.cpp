@@ -1,0 +1,170 @@
+#include "apps/tcp_rr.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "apps/app.h"
+#include "apps/stream.h"
+
+namespace hostwire::apps {
+
+// ---------------------------------------------------------------- either end
+
+void RrEndpoint::queue_message(uint32_t size) {
+  messages_.push_back(size);
+  owed_ += size;
+}
+
+void RrEndpoint::fill(uint32_t n) {
+  // The messages' bytes: a 4-byte big-endian length, then pattern bytes.
+  out_.resize(n);
+  uint32_t at = 0, off = offset_;
+  for (size_t m = 0; at < n && m < messages_.size(); ++m, off = 0) {
+    const uint32_t size = messages_[m];
+    const uint8_t header[4] = {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
+                               static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
+    for (; off < 4 && at < n; ++off) out_[at++] = header[off];
+    while (off < size && at < n) {
+      const uint32_t p = (off - 4) % static_cast<uint32_t>(kPatternBytes);
+      const uint32_t k = std::min({size - off, n - at, static_cast<uint32_t>(kPatternBytes) - p});
+      std::memcpy(out_.data() + at, pattern()->data() + p, k);
+      at += k;
+      off += k;
+    }
+  }
+}
+
+void RrEndpoint::step() {
+  if (closed_) return;
+  if (!sock_.connected()) {
+    sock_.wait([this] { step(); });
+    return;
+  }
+  if (sock_.readable() > 0) {
+    sock_.recv(in_, [this](size_t got) {
+      const Time now = hostwire::now();
+      bytes_read_.add(got);
+      const bool ok = framer_.feed(std::span<const uint8_t>(in_.data(), got), [&](uint32_t size) { on_message(size, now); });
+      if (!ok) {
+        HW_LOG(Logger("apps"), error, "conn {}: a message shorter than its 4-byte length header: aborting", sock_.conn().id);
+        sock_.abort();
+        closed_ = true;
+      }
+      step();
+    });
+    return;
+  }
+  if (owed_ > 0 && sock_.send_space() > 0) {
+    fill(static_cast<uint32_t>(std::min<uint64_t>(kCallBytes, owed_)));
+    sock_.send(std::span<const uint8_t>(out_), [this](size_t taken) {
+      owed_ -= taken;
+      while (taken > 0) {
+        const uint32_t k = std::min<uint32_t>(messages_.front() - offset_, static_cast<uint32_t>(taken));
+        offset_ += k;
+        taken -= k;
+        if (offset_ == messages_.front()) messages_.pop_front(), offset_ = 0;
+      }
+      step();
+    });
+    return;
+  }
+  sock_.wait([this] { step(); });  // poll: data to read, or room to write
+}
+
+// ---------------------------------------------------------------- client
+
+TcpRrClient::TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, const std::string& name)
+    : RrEndpoint(sockets.tcp_socket(c.server, c.port, sockets.thread(c.core)),
+                 ctx.stats().counter(name + "rx_bytes", "B", "response bytes the client read")),
+      ctx_(ctx),
+      c_(c),
+      rng_(ctx.rng(name + "client")),
+      requests_(ctx.stats().counter(name + "requests", "requests", "requests the client issued")),
+      answered_(ctx.stats().counter(name + "responses", "responses", "responses the client received in full")),
+      latency_(ctx.stats().histogram(name + "latency", "ps", "request arrival until its whole response was read")) {
+  c_.request_size = std::max<uint32_t>(c_.request_size, 4);
+  sock_.count_calls(&ctx.stats().counter(name + "calls", "calls", "the client's system calls"));
+  if (c_.rate > 0) {
+    sc_core::sc_spawn_options opt;
+    opt.spawn_method();
+    opt.dont_initialize();
+    opt.set_sensitivity(&arrival_);
+    sc_core::sc_spawn([this] { arrival(); }, sc_core::sc_gen_unique_name("arrivals"), &opt);
+  }
+  at_time(ctx, c_.start, [this] {
+    sock_.connect([this] { step(); });
+    if (c_.rate > 0) {
+      arrival_.notify(sc_core::SC_ZERO_TIME);
+    } else {
+      for (int64_t i = 0; i < c_.concurrency; ++i) request(hostwire::now());
+    }
+  });
+}
+
+void TcpRrClient::request(Time now) {
+  requests_.add();
+  outstanding_.push_back(now);
+  queue_message(c_.request_size);
+}
+
+void TcpRrClient::arrival() {
+  ctx_.activation();
+  const Time now = hostwire::now();
+  if (c_.stop.ps > 0 && now >= c_.stop) return;
+  request(now);
+  if (sock_.waiting()) {  // in poll(): the new request is something to write
+    sock_.cancel_wait();
+    step();
+  }
+  arrival_.notify(to_sc(Time{static_cast<int64_t>(rng_.exponential(1e12 / c_.rate))}));
+}
+
+void TcpRrClient::on_message(uint32_t, Time now) {
+  if (!outstanding_.empty()) {
+    latency_.record((now - outstanding_.front()).ps);
+    outstanding_.pop_front();
+  }
+  answered_.add();
+  if (c_.rate <= 0 && (c_.stop.ps == 0 || now < c_.stop)) request(now);  // closed loop: the next one
+}
+
+// ---------------------------------------------------------------- server
+
+TcpRrServer::TcpRrServer(SimContext& ctx, kernel::Sockets& sockets, uint16_t port, const SizeDistribution& responses,
+                         bool echo, const std::string& name)
+    : responses_(responses),
+      echo_(echo),
+      name_(name),
+      bytes_(ctx.stats().counter(name + "server_rx_bytes", "B", "request bytes the server read")),
+      calls_(ctx.stats().counter(name + "server_calls", "calls", "the server's system calls")),
+      served_(ctx.stats().counter(name + "served", "requests", "requests the server answered")) {
+  sockets.tcp_listen(port, [this, &ctx](kernel::TcpSocket& s) {
+    conns_.push_back(std::make_unique<Conn>(*this, s, ctx.rng(name_ + "accepted" + std::to_string(s.conn().id))));
+    s.count_calls(&calls_);
+    conns_.back()->start();
+  });
+}
+
+TcpRrServer::Conn::Conn(TcpRrServer& server, kernel::TcpSocket& s, Rng rng)
+    : RrEndpoint(s, server.bytes_), server_(server), rng_(rng) {}
+
+void TcpRrServer::Conn::on_message(uint32_t size, Time) {
+  server_.served_.add();
+  uint32_t r = size;
+  const SizeDistribution& d = server_.responses_;
+  if (!server_.echo_) {
+    switch (d.kind) {
+      case SizeDistribution::Kind::exponential:
+        r = static_cast<uint32_t>(rng_.exponential(static_cast<double>(d.size)) + 0.5);
+        break;
+      case SizeDistribution::Kind::uniform:
+        r = static_cast<uint32_t>(rng_.uniform_int(d.size, std::max(d.size, d.size_max)));
+        break;
+      default:
+        r = d.size;
+    }
+  }
+  queue_message(std::max<uint32_t>(4, r));
+}
+
+}  // namespace hostwire::apps

@@ -1,0 +1,68 @@
+// A conn (mechanism F): one connection as the kernel processes it. It is bound to one core,
+// where every piece of its protocol work runs in order (the serialisation queue), and it
+// carries the event list of its operational state. A module enters another state by
+// rewriting the list through TcpStack::enter_state(); nothing on the packet path tests flags.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/frame.h"
+#include "core/stats.h"
+#include "core/units.h"
+#include "kernel/conn/event_list.h"
+#include "kernel/tcp/connection.h"
+#include "net/address.h"
+
+namespace hostwire::kernel {
+
+class TcpSocket;
+
+// A received packet on its way through a conn's event list.
+struct Input {
+  Frame* frame = nullptr;
+  tcp::Segment segment;
+  net::Ipv4Address source;
+  int arrival_core = 0;
+};
+
+class Conn {
+ public:
+  Conn(uint64_t id, int core, net::Ipv4Address peer, uint16_t local_port, uint16_t remote_port)
+      : id(id), core(core), peer(peer), local_port(local_port), remote_port(remote_port) {}
+
+  const uint64_t id;
+  const int core;  // every piece of this conn's protocol work runs here, in order
+  const net::Ipv4Address peer;
+  const uint16_t local_port;
+  uint16_t remote_port;
+  std::string state;  // the operational state its event list implements
+  EventList list;
+  uint64_t list_generation = 0;  // bumped when the list is rewritten
+  std::unique_ptr<tcp::Connection> tcp;
+
+  // Serialisation queue: frames waiting for the conn's core.
+  std::deque<Input> queue;
+  bool dirty = false;           // frames queued in the current poll, work not yet scheduled
+  bool work_scheduled = false;  // an item on `core` will process the first `batch` frames
+  uint32_t batch = 0;
+  bool timer_scheduled = false;
+  uint32_t output_batch = 0;
+  std::vector<tcp::Segment> outbox;  // emitted, waiting for their output item
+  bool output_scheduled = false;
+  std::optional<Time> armed;         // the timer the stack holds for it
+  uint16_t ip_id = 0;
+
+  // TCP small queues: bytes of this conn's frames below it (qdisc, driver, TX ring, NIC) until
+  // their TX completions are cleaned.
+  int64_t bytes_below = 0;
+  bool tsq_throttled = false;  // new data held back until completions free room
+
+  TcpSocket* socket = nullptr;  // the socket the application holds, if any
+};
+
+}  // namespace hostwire::kernel

@@ -1,0 +1,377 @@
+#include "kernel/conn/tcp_stack.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "net/frame.h"
+
+namespace hostwire::kernel {
+
+namespace {
+constexpr uint16_t kFirstEphemeralPort = 40000;
+
+std::string list_state(tcp::State s, bool tap) {
+  switch (s) {
+    case tcp::State::listen: return "listen";
+    case tcp::State::time_wait: return "time_wait";
+    case tcp::State::closed: return "closed";
+    default: return tap ? "tap" : "established";
+  }
+}
+}  // namespace
+
+TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
+                   HostPort port, ThreadIds& threads, const std::string& stat_name)
+    : sc_module(name),
+      ctx_(ctx),
+      kp_(kp),
+      tp_(tp),
+      port_(std::move(port)),
+      threads_(threads),
+      name_(stat_name),
+      log_(stat_name),
+      segments_in_(ctx.stats().counter(stat_name + ".segments_in", "segments", "TCP segments received")),
+      segments_out_(ctx.stats().counter(stat_name + ".segments_out", "segments", "TCP segments handed to the driver")),
+      dropped_no_conn_(ctx.stats().counter(stat_name + ".dropped_no_conn", "segments",
+                                           "segments for no conn and no listener (answered with a RST)")),
+      dropped_malformed_(ctx.stats().counter(stat_name + ".dropped_malformed", "frames", "frames whose headers did not parse")),
+      handovers_(ctx.stats().counter(stat_name + ".handovers", "packets",
+                                     "packets processed on their conn's core after arriving on another")),
+      state_changes_(ctx.stats().counter(stat_name + ".state_changes", "changes", "event-list rewrites (conn state changes)")),
+      rst_sent_(ctx.stats().counter(stat_name + ".rst_sent", "segments", "RSTs sent for segments of no conn")),
+      app_tx_(ctx.stats().counter(stat_name + ".app_tx_bytes", "B", "bytes the host's TCP applications wrote")),
+      app_rx_(ctx.stats().counter(stat_name + ".app_rx_bytes", "B", "bytes the host's TCP applications read")) {
+  // The protocol database: each layer once, with its cost; lists are picked from it by name.
+  db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
+  db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
+  db_.add({"tcp_listen", "tcp", kp_.tcp_listen, &TcpStack::tcp_listen});
+  db_.add({"tcp_time_wait", "tcp", kp_.tcp_time_wait, &TcpStack::tcp_time_wait});
+  db_.add({"socket_deliver", "socket", kp_.socket_deliver, &TcpStack::socket_deliver});
+  db_.add({"tap_trace", "tap", kp_.tap_trace, &TcpStack::tap_trace});
+  established_ = *db_.list({"ip_input", "tcp_input", "socket_deliver"});
+  established_tap_ = *db_.list({"ip_input", "tap_trace", "tcp_input", "socket_deliver"});
+  listening_ = *db_.list({"ip_input", "tcp_listen"});
+  time_wait_ = *db_.list({"ip_input", "tcp_time_wait"});
+  dirty_.resize(static_cast<size_t>(port_.cpu->cores()));
+  trace_track_ = ctx.trace().track(stat_name, "conn states");
+
+  SC_HAS_PROCESS(TcpStack);
+  SC_METHOD(timers_due);
+  sensitive << timer_event_;
+  dont_initialize();
+}
+
+// ---------------------------------------------------------------- conns and states
+
+Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, uint16_t remote_port) {
+  conns_.push_back(std::make_unique<Conn>(next_id_++, core, peer, local_port, remote_port));
+  Conn& c = *conns_.back();
+  c.tcp = std::make_unique<tcp::Connection>(tp_, nullptr, isn_, local_port, remote_port);
+  isn_ = isn_ * 1103515245u + 12345u;  // deterministic, distinct initial sequence numbers
+  if (tp_.tso_max.n > 0 && port_.tso) c.tcp->set_tso_max(static_cast<uint32_t>(tp_.tso_max.n));
+  Conn* cp = &c;
+  c.tcp->on_state_change = [this, cp](tcp::State, tcp::State to, Time now) {
+    state_changed(*cp, to, now);
+  };
+  return c;
+}
+
+void TcpStack::state_changed(Conn& c, tcp::State to, Time now) {
+  const std::string state = list_state(to, kp_.tap);
+  if (state == c.state) return;
+  if (state == "listen") enter_state(c, state, listening_, now);
+  else if (state == "time_wait") enter_state(c, state, time_wait_, now);
+  else if (state == "tap") enter_state(c, state, established_tap_, now);
+  else if (state == "established") enter_state(c, state, established_, now);
+  else {  // closed: no list; the conn leaves the lookup table, later segments get a RST
+    enter_state(c, state, EventList{}, now);
+    by_key_.erase(Key{c.peer.value, c.local_port, c.remote_port});
+  }
+}
+
+void TcpStack::enter_state(Conn& c, const std::string& state, const EventList& list, Time now) {
+  HW_LOG(log_, info, "conn {} ({}:{}): {} -> {} [{}]", c.id, net::to_string(c.peer), c.remote_port,
+         c.state.empty() ? "new" : c.state, state, c.tcp->state_name());
+  if (ctx_.trace().recording(c.id, now)) ctx_.trace().instant(trace_track_, state.c_str(), now, c.id);
+  state_changes_.add();
+  c.state = state;
+  c.list = list;
+  ++c.list_generation;
+}
+
+// ---------------------------------------------------------------- receive
+
+void TcpStack::receive(Frame* f, net::Ipv4Address src, size_t tcp_offset, int core) {
+  const auto h = f->packet.header_bytes();
+  auto tcp = h.size() >= tcp_offset + net::kTcpMinHeaderBytes
+                 ? net::decode_tcp(h.subspan(tcp_offset))
+                 : net::Result<net::Decoded<net::TcpHeader>>(net::fail("tcp header past buffer"));
+  if (!tcp) {
+    dropped_malformed_.add();
+    f->gp.release();
+    return;
+  }
+  segments_in_.add();
+  Input in{f, tcp::Segment{tcp->header, f->packet.payload}, src, core};
+  auto it = by_key_.find(Key{src.value, in.segment.header.dst_port, in.segment.header.src_port});
+  Conn* c = it != by_key_.end() ? it->second : nullptr;
+  if (!c) {
+    auto l = listeners_.find(in.segment.header.dst_port);
+    if (l != listeners_.end() && in.segment.has(net::tcp_flag::syn) && !in.segment.has(net::tcp_flag::ack))
+      c = l->second.conn;
+  }
+  if (!c) {
+    dropped_no_conn_.add();
+    if (auto rst = tcp::make_rst_reply(in.segment)) {
+      // Sent from the core it arrived on, outside any conn.
+      Conn tmp(0, core, src, in.segment.header.dst_port, in.segment.header.src_port);
+      emit(tmp, *rst);
+      port_.flush(core);
+      rst_sent_.add();
+    }
+    f->gp.release();
+    return;
+  }
+  c->queue.push_back(std::move(in));
+  if (!c->dirty && !c->work_scheduled) {
+    c->dirty = true;
+    dirty_[static_cast<size_t>(core)].push_back(c);
+  }
+}
+
+void TcpStack::poll_end(int core) {
+  auto& d = dirty_[static_cast<size_t>(core)];
+  for (Conn* c : d) {
+    c->dirty = false;
+    if (!c->work_scheduled) schedule_work(*c);
+  }
+  d.clear();
+}
+
+void TcpStack::schedule_work(Conn& c) {
+  const auto n = static_cast<uint32_t>(c.queue.size());
+  if (n == 0) return;
+  int64_t cycles = c.list.cycles() * n;
+  for (uint32_t i = 0; i < n; ++i)
+    if (c.queue[i].arrival_core != c.core) cycles += kp_.handover;
+  c.work_scheduled = true;
+  c.batch = n;
+  cpu::WorkItem w;
+  w.cycles = cycles;
+  w.priority = cpu::Priority::softirq;
+  w.kind = "conn_input";
+  Conn* cp = &c;
+  w.done = [this, cp] { run_work(*cp); };
+  port_.cpu->core(c.core).submit(std::move(w));
+}
+
+void TcpStack::run_work(Conn& c) {
+  for (uint32_t i = 0; i < c.batch; ++i) {
+    Input in = std::move(c.queue.front());
+    c.queue.pop_front();
+    if (in.arrival_core != c.core) handovers_.add();
+    // The list as it is when the packet reaches it; a layer that rewrites it (a state change)
+    // ends this packet's pass, and the next packet runs the new list.
+    const uint64_t gen = c.list_generation;
+    for (size_t k = 0; k < c.list.layers.size(); ++k) {
+      const Verdict v = c.list.layers[k]->fn(*this, c, in);
+      if (v != Verdict::next || c.list_generation != gen) break;
+    }
+    in.frame->gp.release();
+  }
+  c.work_scheduled = false;
+  collect_output(c);
+  arm_timer(c);
+  if (!c.queue.empty()) schedule_work(c);
+}
+
+Verdict TcpStack::ip_input(TcpStack&, Conn&, Input&) { return Verdict::next; }  // parsed on arrival; the cost is the point
+
+Verdict TcpStack::tcp_input(TcpStack&, Conn& c, Input& in) {
+  c.tcp->on_segment(in.segment, hostwire::now());
+  return Verdict::next;
+}
+
+Verdict TcpStack::tcp_time_wait(TcpStack&, Conn& c, Input& in) {
+  c.tcp->on_segment(in.segment, hostwire::now());  // the engine only acknowledges in TIME_WAIT
+  return Verdict::consumed;
+}
+
+Verdict TcpStack::tap_trace(TcpStack& s, Conn& c, Input& in) {
+  HW_LOG(s.log_, debug, "tap conn {}: seq {} ack {} len {} flags 0x{:x}", c.id, in.segment.header.seq,
+         in.segment.header.ack, in.segment.payload.length, in.segment.header.flags);
+  return Verdict::next;
+}
+
+Verdict TcpStack::socket_deliver(TcpStack&, Conn& c, Input&) {
+  if (c.socket) c.socket->wake();
+  return Verdict::consumed;
+}
+
+Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
+  // A new conn for the SYN, on the core that received it (where RSS will keep its packets).
+  Conn& c = s.new_conn(in.arrival_core, in.source, l.local_port, in.segment.header.src_port);
+  c.tcp->open_passive();
+  s.by_key_[Key{in.source.value, c.local_port, c.remote_port}] = &c;
+  const Time now = hostwire::now();
+  c.tcp->on_segment(in.segment, now);
+  // accept(): the listener's application gets a socket on the new conn, in a thread of its own.
+  auto& accept = s.listeners_.at(l.local_port).accept;
+  if (accept) accept(s.attach_socket(c, s.threads_.make(c.core)));
+  s.collect_output(c);
+  s.arm_timer(c);
+  return Verdict::consumed;
+}
+
+// ---------------------------------------------------------------- transmit
+
+int64_t TcpStack::output_cycles(const Conn& c) const {
+  return static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output);
+}
+
+void TcpStack::collect_output(Conn& c) {
+  auto& out = c.tcp->output();
+  if (out.empty()) return;
+  for (auto& s : out) c.outbox.push_back(std::move(s));
+  out.clear();
+  run_output(c);
+}
+
+void TcpStack::run_output(Conn& c) {
+  if (c.output_scheduled || c.outbox.empty()) return;
+  c.output_scheduled = true;
+  c.output_batch = static_cast<uint32_t>(c.outbox.size());
+  cpu::WorkItem w;
+  w.cycles = output_cycles(c);
+  w.priority = cpu::Priority::softirq;
+  w.kind = "tcp_output";
+  Conn* cp = &c;
+  w.done = [this, cp] {
+    Conn& c = *cp;
+    for (uint32_t i = 0; i < c.output_batch; ++i) emit(c, c.outbox[i]);
+    port_.flush(c.core);  // one doorbell for the batch (xmit_more)
+    c.outbox.erase(c.outbox.begin(), c.outbox.begin() + c.output_batch);
+    c.output_scheduled = false;
+    run_output(c);
+  };
+  port_.cpu->core(c.core).submit(std::move(w));
+}
+
+void TcpStack::emit(Conn& c, const tcp::Segment& s) {
+  Frame* f = ctx_.frames().get();
+  net::EthernetHeader eth{};
+  eth.dst = port_.neighbour(c.peer);
+  eth.src = port_.mac;
+  net::Ipv4Header ip{};
+  ip.df = true;
+  ip.id = c.ip_id++;
+  ip.src = port_.ip;
+  ip.dst = c.peer;
+  const uint32_t mss = c.tcp ? c.tcp->send_mss() : 0;
+  const bool super = mss > 0 && s.payload.length > mss;
+  // A TSO super-frame carries the header only the NIC reads (it recomputes lengths and
+  // checksums per segment, like CHECKSUM_PARTIAL): build it without the payload, then attach it.
+  auto layout = net::build_tcp_frame(f->packet, eth, ip, s.header, super ? PayloadSlice{} : s.payload);
+  if (!layout) {
+    HW_LOG(log_, error, "conn {}: cannot build a segment: {}", c.id, layout.error());
+    f->gp.release();
+    return;
+  }
+  if (super) f->packet.payload = s.payload;
+  f->packet.id = ctx_.next_packet_id();
+  f->packet.created = hostwire::now();
+  segments_out_.add();
+  // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
+  port_.transmit(f, c.core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
+}
+
+// ---------------------------------------------------------------- timers
+
+void TcpStack::arm_timer(Conn& c) {
+  const auto t = c.tcp->next_timer();
+  if (!t || (c.armed && *c.armed <= *t)) return;  // an earlier wake is queued: it re-arms
+  c.armed = t;
+  timers_.emplace(t->ps, c.id);
+  const Time now = hostwire::now();
+  timer_event_.notify(to_sc(*t > now ? *t - now : Time{}));
+}
+
+void TcpStack::timers_due() {
+  ctx_.activation();
+  const Time now = hostwire::now();
+  while (!timers_.empty() && timers_.top().first <= now.ps) {
+    const auto [at, id] = timers_.top();
+    timers_.pop();
+    Conn& c = *conns_[id - 1];
+    if (c.armed && c.armed->ps != at) continue;  // superseded by an earlier wake
+    c.armed.reset();
+    const auto due = c.tcp->next_timer();
+    if (!due) continue;
+    if (*due > now) {
+      arm_timer(c);
+      continue;
+    }
+    if (c.timer_scheduled) continue;
+    c.timer_scheduled = true;
+    cpu::WorkItem w;
+    w.cycles = kp_.timer;
+    w.priority = cpu::Priority::softirq;
+    w.kind = "tcp_timer";
+    Conn* cp = &c;
+    w.done = [this, cp] {
+      cp->timer_scheduled = false;
+      cp->tcp->on_timer(hostwire::now());
+      collect_output(*cp);
+      arm_timer(*cp);
+      if (cp->socket) cp->socket->wake();
+    };
+    port_.cpu->core(c.core).submit(std::move(w));
+  }
+  if (!timers_.empty()) timer_event_.notify(to_sc(Time{timers_.top().first} - now));
+}
+
+// ---------------------------------------------------------------- sockets
+
+TcpSocket& TcpStack::attach_socket(Conn& c, Thread t) {
+  sockets_.push_back(std::make_unique<TcpSocket>(*this, c, t));
+  c.socket = sockets_.back().get();
+  return *c.socket;
+}
+
+void TcpStack::listen(uint16_t port, std::function<void(TcpSocket&)> accept) {
+  Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
+  l.tcp->open_passive();
+  state_changed(l, tcp::State::listen, hostwire::now());
+  listeners_[port] = Listener{&l, std::move(accept)};
+}
+
+TcpSocket& TcpStack::socket(net::Ipv4Address peer, uint16_t port, Thread thread) {
+  const auto local = static_cast<uint16_t>(kFirstEphemeralPort + conns_.size());
+  Conn& c = new_conn(thread.core, peer, local, port);
+  by_key_[Key{peer.value, local, port}] = &c;
+  return attach_socket(c, thread);
+}
+
+void TcpStack::open_active(Conn& c) {
+  c.tcp->open_active(hostwire::now());
+  after_call(c);
+}
+
+void TcpStack::after_call(Conn& c) {
+  collect_output(c);
+  arm_timer(c);
+}
+
+uint64_t TcpStack::frames_queued() const {
+  uint64_t n = 0;
+  for (const auto& c : conns_) n += c->queue.size();
+  return n;
+}
+
+uint64_t TcpStack::retransmitted_segments() const {
+  uint64_t n = 0;
+  for (const auto& c : conns_) n += c->tcp->retransmitted_segments();
+  return n;
+}
+
+}  // namespace hostwire::kernel

@@ -1,0 +1,193 @@
+// The kernel's conn machinery for TCP on a host: conns with event lists (mechanism F), one
+// serialisation queue per conn on the core it is bound to, the TCP engine (kernel/tcp) behind
+// the tcp_input layer, timers, and the sockets (kernel/socket) applications hold. The timed
+// shell: it decides on which core and when each piece of protocol work runs and what it
+// costs; the engine decides what happens.
+//
+// Receive: the driver's NAPI poll hands each TCP frame to receive(); it is queued on its
+// conn. At the end of the poll every conn with queued frames gets one work item on its core
+// (softirq) costing its event list per frame, plus `handover` when the frame arrived on
+// another core (an IPI and a backlog queue). When the item completes the list runs on each
+// frame in order; segments the engine emits cost tcp_output + ip_output each, charged in a
+// follow-up item, and go to the driver when it completes.
+//
+// Send: an application's write is a system call on its core (kernel/socket); segments the
+// engine emits go through IP output to the driver's TX queue of the conn's core.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <systemc>
+
+#include "core/frame.h"
+#include "core/log.h"
+#include "core/params.h"
+#include "core/rng.h"
+#include "core/sim.h"
+#include "cpu/cpu.h"
+#include "kernel/conn/conn.h"
+#include "kernel/conn/event_list.h"
+#include "kernel/socket/socket.h"
+#include "kernel/tcp/connection.h"
+#include "net/address.h"
+
+namespace hostwire::kernel {
+
+// Per-packet costs of the protocol layers (cycles), and the cost of handing a packet to the
+// conn's core from another one. Registered under "<host>.kernel.".
+struct KernelParams {
+  int64_t ip_input = 250;
+  int64_t tcp_input = 1000;
+  int64_t tcp_listen = 1500;
+  int64_t tcp_time_wait = 400;
+  int64_t socket_deliver = 300;
+  int64_t tap_trace = 150;
+  int64_t tcp_output = 800;
+  int64_t ip_output = 250;
+  int64_t timer = 600;
+  int64_t handover = 2000;
+  bool tap = false;
+
+  template <class V>
+  void visit(V& v) {
+    v(ip_input, "ip_input", "IPv4 input per packet: header checks, route lookup, cycles");
+    v(tcp_input, "tcp_input", "TCP input per segment on an established conn (ACK processing, reassembly), cycles");
+    v(tcp_listen, "tcp_listen", "a listening conn's SYN processing (request sock, SYN-ACK), cycles");
+    v(tcp_time_wait, "tcp_time_wait", "a TIME_WAIT conn's only work: acknowledge, cycles");
+    v(socket_deliver, "socket_deliver", "queue data on the socket and wake the reader, cycles");
+    v(tap_trace, "tap_trace", "the tap state's trace function per packet, cycles");
+    v(tcp_output, "tcp_output", "TCP output per segment sent (headers, timers, SACK state), cycles");
+    v(ip_output, "ip_output", "IPv4 output per packet (route, neighbour, queue to the driver), cycles");
+    v(timer, "timer", "a TCP timer firing (retransmission, delayed ACK, persist, TIME_WAIT), cycles");
+    v(handover, "handover", "handing a packet to the conn's core from the core that received it, cycles");
+    v(tap, "tap", "every new conn starts in the tap state: a trace function sits in its event list");
+  }
+};
+
+// What the host gives the stack.
+struct HostPort {
+  cpu::Cpu* cpu = nullptr;
+  net::Ipv4Address ip;
+  net::MacAddress mac{};
+  // Static neighbour table: the MAC for a peer address.
+  std::function<net::MacAddress(net::Ipv4Address)> neighbour;
+  // IP output: hands a frame to the driver on `core` (its TX queue); `mss` > 0 asks the NIC
+  // for TSO. `conn` (may be null) is charged the frame's bytes until its TX completion.
+  std::function<void(Frame*, int core, uint16_t mss, Conn* conn)> transmit;
+  // Rings the doorbell for what transmit() posted from `core` since the last flush.
+  std::function<void(int core)> flush;
+  bool tso = false;
+  Counter* syscalls = nullptr;  // the host's system-call counter
+};
+
+class TcpStack : public sc_core::sc_module {
+ public:
+  TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
+           HostPort port, ThreadIds& threads, const std::string& stat_name);
+
+  // From IP input on `core`: a TCP segment for this host from `source` (the stack owns the frame).
+  void receive(Frame* f, net::Ipv4Address source, size_t tcp_offset, int core);
+  // End of a poll on `core`: schedule the work queued for conns.
+  void poll_end(int core);
+
+  // The socket API's entry points (kernel/socket): a socket for an active open to
+  // peer:port, its conn on `thread.core`; a listener whose accepted conns are handed to
+  // `accept` (each with a socket of its own, on the core the SYN arrived on).
+  TcpSocket& socket(net::Ipv4Address peer, uint16_t port, Thread thread);
+  void listen(uint16_t port, std::function<void(TcpSocket&)> accept);
+
+  // For the socket layer.
+  void open_active(Conn& c);
+  void after_call(Conn& c);  // an application call changed the engine: push output, re-arm timers
+  void count_syscall() { if (port_.syscalls) port_.syscalls->add(); }
+  void bytes_written(uint64_t n) { app_tx_.add(n); }
+  void bytes_read(uint64_t n) { app_rx_.add(n); }
+  cpu::Cpu& cpu() { return *port_.cpu; }
+  const cpu::CostTable& costs() const { return port_.cpu->costs(); }
+
+  // Rewrites a conn's event list: the conn enters `state` (mechanism F). Logged, counted, traced.
+  void enter_state(Conn& c, const std::string& state, const EventList& list, Time now);
+
+  // Bytes the host's applications wrote and read (for cycles per byte).
+  uint64_t app_bytes_written() const { return app_tx_.value(); }
+  uint64_t app_bytes_read() const { return app_rx_.value(); }
+
+  const ProtocolDatabase& protocols() const { return db_; }
+  size_t conns() const { return conns_.size(); }
+  uint64_t frames_queued() const;  // in conns' serialisation queues
+  // Summed over conns, for per-host reports.
+  uint64_t retransmitted_segments() const;
+
+ private:
+  // Layer functions of the protocol database.
+  static Verdict ip_input(TcpStack& stack, Conn& c, Input& in);
+  static Verdict tcp_input(TcpStack& stack, Conn& c, Input& in);
+  static Verdict tcp_listen(TcpStack& stack, Conn& c, Input& in);
+  static Verdict tcp_time_wait(TcpStack& stack, Conn& c, Input& in);
+  static Verdict socket_deliver(TcpStack& stack, Conn& c, Input& in);
+  static Verdict tap_trace(TcpStack& stack, Conn& c, Input& in);
+
+  struct Key {
+    uint32_t peer;
+    uint16_t local_port, remote_port;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return (uint64_t{k.peer} << 32 | uint64_t{k.local_port} << 16 | k.remote_port) * 0x9E3779B97F4A7C15ULL >> 16; }
+  };
+  struct Listener {
+    Conn* conn = nullptr;
+    std::function<void(TcpSocket&)> accept;
+  };
+
+  Conn& new_conn(int core, net::Ipv4Address peer, uint16_t local_port, uint16_t remote_port);
+  TcpSocket& attach_socket(Conn& c, Thread t);
+  void state_changed(Conn& c, tcp::State to, Time now);
+  void schedule_work(Conn& c);
+  void run_work(Conn& c);
+  void collect_output(Conn& c);
+  void run_output(Conn& c);
+  void arm_timer(Conn& c);
+  void timers_due();
+  int64_t output_cycles(const Conn& c) const;
+  void emit(Conn& c, const tcp::Segment& s);
+
+  SimContext& ctx_;
+  KernelParams kp_;
+  tcp::TcpParams tp_;
+  HostPort port_;
+  std::string name_;
+  Logger log_;
+  ProtocolDatabase db_;
+  EventList established_, listening_, time_wait_, established_tap_;
+  std::unordered_map<Key, Conn*, KeyHash> by_key_;
+  std::unordered_map<uint16_t, Listener> listeners_;
+  std::vector<std::unique_ptr<Conn>> conns_;
+  std::vector<std::unique_ptr<TcpSocket>> sockets_;
+  std::vector<std::vector<Conn*>> dirty_;  // per arrival core: conns with frames queued in this poll
+  std::priority_queue<std::pair<int64_t, uint64_t>, std::vector<std::pair<int64_t, uint64_t>>, std::greater<>> timers_;
+  sc_core::sc_event timer_event_;
+  uint64_t next_id_ = 1;
+  uint32_t isn_ = 0x1000;
+  ThreadIds& threads_;
+  int trace_track_;
+
+  Counter& segments_in_;
+  Counter& segments_out_;
+  Counter& dropped_no_conn_;
+  Counter& dropped_malformed_;
+  Counter& handovers_;
+  Counter& state_changes_;
+  Counter& rst_sent_;
+  Counter& app_tx_;
+  Counter& app_rx_;
+};
+
+}  // namespace hostwire::kernel

@@ -1,0 +1,237 @@
+#include "kernel/driver/driver.h"
+
+#include <fmt/format.h>
+
+namespace hostwire::kernel {
+
+namespace {
+constexpr int kKsoftirqdContext = 2000;  // thread ids of the ksoftirqd threads, per core
+}
+
+Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu, nic::Nic& nic,
+               uint64_t nic_bar, const std::string& stat_name)
+    : sc_module(name),
+      mmio("mmio"),
+      ctx_(ctx),
+      p_(params),
+      cpu_(cpu),
+      nic_(nic),
+      nic_bar_(nic_bar),
+      name_(stat_name),
+      log_(stat_name + ".driver"),
+      irqs_(ctx.stats().counter(stat_name + ".interrupts", "interrupts", "NIC interrupts handled by the cores")),
+      polls_count_(ctx.stats().counter(stat_name + ".napi_polls", "polls", "NAPI poll calls")),
+      deferred_polls_(ctx.stats().counter(stat_name + ".ksoftirqd_polls", "polls",
+                                          "NAPI polls deferred to ksoftirqd (thread priority) after netdev_budget")),
+      backlogged_(ctx.stats().counter(stat_name + ".driver.qdisc_enqueued", "frames",
+                                      "frames that waited in the qdisc because their TX queue was stopped")) {
+  const int rings = nic_.rings();
+  polls_.resize(static_cast<size_t>(rings));
+  queues_.resize(static_cast<size_t>(rings));
+  DynamicQueueLimit::Params dq{p_.bql_min_limit.n, p_.bql_max_limit.n, p_.bql_slack_hold};
+  for (int r = 0; r < rings; ++r) {
+    TxQueue& q = queues_[static_cast<size_t>(r)];
+    q.dql = DynamicQueueLimit(dq);
+    const std::string t = fmt::format("{}.driver.txq{}", stat_name, r);
+    q.vcd_backlog = ctx.vcd().wire(t + ".qdisc_frames", 32);
+    q.vcd_ring = ctx.vcd().wire(t + ".ring_bytes", 32);
+    q.vcd_limit = ctx.vcd().wire(t + ".bql_limit", 32);
+  }
+  SC_HAS_PROCESS(Driver);
+  SC_METHOD(irqs_due);
+  sensitive << irq_due_;
+  dont_initialize();
+}
+
+// ---------------------------------------------------------------- register writes
+
+void Driver::mmio_write(uint64_t address, uint64_t value) {
+  // A posted write: the core does not wait for it (the driver's cost covers issuing it).
+  mmio_data_ = value;
+  mmio_gp_.set_command(tlm::TLM_WRITE_COMMAND);
+  mmio_gp_.set_address(address);
+  mmio_gp_.set_data_ptr(reinterpret_cast<uint8_t*>(&mmio_data_));
+  mmio_gp_.set_data_length(8);
+  mmio_gp_.set_streaming_width(8);
+  mmio_gp_.set_byte_enable_ptr(nullptr);
+  mmio_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  mmio->b_transport(mmio_gp_, delay);
+  if (mmio_gp_.is_response_error())
+    SC_REPORT_ERROR(name(), fmt::format("register write to 0x{:x} failed: {}", address, mmio_gp_.get_response_string()).c_str());
+}
+
+void Driver::doorbell(int ring, uint32_t posted) { mmio_write(nic_bar_ + nic::Nic::kTxDoorbell + 8 * static_cast<uint64_t>(ring), posted); }
+void Driver::unmask(int vector) { mmio_write(nic_bar_ + nic::Nic::kIrqUnmask + 8 * static_cast<uint64_t>(vector), 1); }
+
+// ---------------------------------------------------------------- interrupts and NAPI
+
+void Driver::msi(int vector, Time at) {
+  irq_queue_.emplace_back(at, vector);
+  const Time now = hostwire::now();
+  irq_due_.notify(to_sc(at > now ? at - now : Time{}));
+}
+
+void Driver::irqs_due() {
+  ctx_.activation();
+  const Time now = hostwire::now();
+  while (!irq_queue_.empty() && irq_queue_.front().first <= now) {
+    on_interrupt(irq_queue_.front().second);
+    irq_queue_.pop_front();
+  }
+  if (!irq_queue_.empty()) irq_due_.notify(to_sc(irq_queue_.front().first - now));
+}
+
+void Driver::on_interrupt(int v) {
+  irqs_.add();
+  cpu::WorkItem w;
+  w.cycles = p_.irq_handler;
+  w.priority = cpu::Priority::irq;
+  w.kind = "nic_irq";
+  w.done = [this, v] { napi_poll(v); };
+  cpu_.core(v % cpu_.cores()).raise_interrupt(std::move(w));
+}
+
+void Driver::napi_poll(int v) {
+  Poll& poll = polls_[static_cast<size_t>(v)];
+  const Time now = hostwire::now();
+  poll.scheduled = true;
+  poll.rx = nic_.rx_visible(v, now, static_cast<uint32_t>(p_.napi_budget));
+  poll.tx = nic_.tx_completed(v, now);
+  const auto& c = cpu_.costs();
+  // The consumer's protocol work that runs inside the poll (netif_receive_skb).
+  int64_t inline_work = 0;
+  if (consumer_.poll_cycles)
+    for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer_.poll_cycles(*nic_.rx_peek(v, i).frame);
+  cpu::WorkItem w;
+  w.cycles = p_.poll_overhead + poll.rx * (p_.rx_descriptor + c.cache_miss) + inline_work + poll.tx * p_.tx_clean;
+  if (poll.deferred) {
+    w.priority = cpu::Priority::task;
+    w.context = kKsoftirqdContext + v % cpu_.cores();
+    w.kind = "ksoftirqd_poll";
+    deferred_polls_.add();
+  } else {
+    w.priority = cpu::Priority::softirq;
+    w.kind = "napi_poll";
+    poll.softirq_work += poll.rx + poll.tx;
+  }
+  w.done = [this, v] { poll_done(v); };
+  polls_count_.add();
+  cpu_.core(v % cpu_.cores()).submit(std::move(w));
+}
+
+void Driver::poll_done(int v) {
+  Poll& poll = polls_[static_cast<size_t>(v)];
+  const int core = v % cpu_.cores();
+  for (uint32_t i = 0; i < poll.rx; ++i) {
+    Frame* f = nic_.rx_take(v).frame;
+    if (consumer_.receive) consumer_.receive(f, core);
+    else f->gp.release();
+  }
+  if (consumer_.poll_end) consumer_.poll_end(core);
+  if (poll.tx) clean(v, poll.tx);
+  const Time now = hostwire::now();
+  // Budget used up or more work arrived: poll again; else re-enable the interrupt.
+  if (nic_.rx_visible(v, now, 1) > 0 || nic_.tx_completed(v, now) > 0) {
+    // Past netdev_budget the rest waits for ksoftirqd, which the scheduler runs in turn with
+    // the application threads (net_rx_action's time_squeeze).
+    if (poll.softirq_work >= p_.netdev_budget) poll.deferred = true;
+    napi_poll(v);
+    return;
+  }
+  poll.scheduled = false;
+  poll.deferred = false;
+  poll.softirq_work = 0;
+  unmask(v);
+}
+
+// ---------------------------------------------------------------- transmit
+
+bool Driver::queue_runs(const TxQueue& q, int ring) const {
+  return nic_.tx_free(ring) > 0 && (!p_.bql || q.dql.avail() >= 0);
+}
+
+bool Driver::tx_stopped(int core) const {
+  const int ring = ring_of(core);
+  const TxQueue& q = queues_[static_cast<size_t>(ring)];
+  return !q.backlog.empty() || !queue_runs(q, ring);
+}
+
+void Driver::wait_tx(int core, std::function<void()> wake) {
+  queues_[static_cast<size_t>(ring_of(core))].waiting.push_back(std::move(wake));
+}
+
+bool Driver::post(int ring, const Pending& p) {
+  TxQueue& q = queues_[static_cast<size_t>(ring)];
+  if (!queue_runs(q, ring) || !nic_.tx_post(ring, nic::TxDescriptor{p.frame, p.mss})) return false;
+  q.posted.push_back(Posted{p.conn, p.bytes});
+  q.dql.queued(p.bytes);
+  ++q.unannounced;
+  return true;
+}
+
+void Driver::xmit(Frame* f, int core, uint16_t mss, Conn* conn) {
+  const int ring = ring_of(core);
+  TxQueue& q = queues_[static_cast<size_t>(ring)];
+  Pending p{f, mss, conn, f->packet.frame_bytes()};
+  if (conn) conn->bytes_below += p.bytes;
+  if (q.backlog.empty() && post(ring, p)) {
+    trace_queue(ring);
+    return;
+  }
+  q.backlog.push_back(p);  // the queue is stopped: wait for TX completions
+  backlogged_.add();
+  trace_queue(ring);
+}
+
+void Driver::flush(int core) {
+  const int ring = ring_of(core);
+  auto& n = queues_[static_cast<size_t>(ring)].unannounced;
+  if (n) doorbell(ring, n);
+  n = 0;
+}
+
+void Driver::drain_backlog(int ring) {
+  TxQueue& q = queues_[static_cast<size_t>(ring)];
+  while (!q.backlog.empty() && post(ring, q.backlog.front())) q.backlog.pop_front();
+  if (q.unannounced) doorbell(ring, q.unannounced);
+  q.unannounced = 0;
+}
+
+void Driver::clean(int ring, uint32_t n) {
+  TxQueue& q = queues_[static_cast<size_t>(ring)];
+  nic_.tx_clean(ring, n);
+  int64_t bytes = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    const Posted d = q.posted.front();
+    q.posted.pop_front();
+    bytes += d.bytes;
+    if (d.conn) {
+      d.conn->bytes_below -= d.bytes;
+      if (tx_freed_) tx_freed_(*d.conn, d.bytes);
+    }
+  }
+  q.dql.completed(bytes, hostwire::now());
+  drain_backlog(ring);
+  trace_queue(ring);
+  if (q.waiting.empty() || tx_stopped(ring)) return;
+  std::vector<std::function<void()>> wake;
+  wake.swap(q.waiting);
+  for (auto& w : wake) w();
+}
+
+void Driver::trace_queue(int ring) {
+  const TxQueue& q = queues_[static_cast<size_t>(ring)];
+  const Time now = hostwire::now();
+  ctx_.vcd().change(q.vcd_backlog, now, q.backlog.size());
+  ctx_.vcd().change(q.vcd_ring, now, static_cast<uint64_t>(q.dql.in_flight()));
+  ctx_.vcd().change(q.vcd_limit, now, static_cast<uint64_t>(p_.bql ? q.dql.limit() : 0));
+}
+
+uint64_t Driver::frames_in_backlog() const {
+  uint64_t n = 0;
+  for (const auto& q : queues_) n += q.backlog.size();
+  return n;
+}
+
+}  // namespace hostwire::kernel

@@ -1,0 +1,101 @@
+// The socket API applications use (as Linux programs do): connect, listen/accept, send,
+// recv, poll-style waiting, close. Every call is a system call on the calling thread's core:
+// syscall entry and exit plus the copy of the bytes it moves, charged from the core's cost
+// table; `done` runs when the call returns, at the simulated time its work completed.
+//
+// Blocking is here and only here: a send with no room, a recv with nothing to read and a
+// connect in progress park the call on the socket; the stack calls wake() whenever the conn
+// may have changed (a packet processed, a timer fired), and the parked call is retried.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "core/packet.h"
+#include "core/stats.h"
+#include "kernel/conn/conn.h"
+
+namespace hostwire::kernel {
+
+class TcpStack;
+
+// An application thread: the core it is pinned to and its identity (going from one thread to
+// another on a core costs a context switch).
+struct Thread {
+  int core = 0;
+  int context = 0;
+};
+
+// Thread ids of one host's applications (distinct from the kernel's own threads).
+class ThreadIds {
+ public:
+  Thread make(int core) { return Thread{core, next_++}; }
+
+ private:
+  int next_ = 1 << 20;
+};
+
+class TcpSocket {
+ public:
+  TcpSocket(TcpStack& stack, Conn& conn, Thread thread) : stack_(stack), conn_(conn), thread_(thread) {}
+  TcpSocket(const TcpSocket&) = delete;
+  TcpSocket& operator=(const TcpSocket&) = delete;
+
+  // What the application can see without a system call (its own state, FIONREAD, SIOCOUTQ).
+  bool connected() const;           // ESTABLISHED or CLOSE_WAIT: data may flow
+  size_t readable() const;          // in-order bytes waiting to be read
+  size_t send_space() const;        // bytes a send would take now
+  bool eof() const;                 // the peer closed and every byte was read
+  const Conn& conn() const { return conn_; }
+  const Thread& thread() const { return thread_; }
+  uint64_t bytes_written() const { return written_; }
+  uint64_t bytes_read() const { return read_; }
+
+  // Per-workload counter of the calls this socket's application makes (optional).
+  void count_calls(Counter* c) { calls_ = c; }
+
+  // Active open at the current time; `done` runs when the handshake completes (free: the
+  // model charges connect no system call, as the handshake's packets carry the cost).
+  void connect(std::function<void()> done);
+  // Blocks until connected and there is room, then takes min(data.length, room) bytes.
+  // The slice is referenced, not copied (the copy is charged all the same).
+  void send(const PayloadSlice& data, std::function<void(size_t taken)> done);
+  // As above, copying from the caller's buffer when the call completes (it must stay valid).
+  void send(std::span<const uint8_t> data, std::function<void(size_t taken)> done);
+  // Blocks until there are bytes to read or the peer closed; reads at most into.size() bytes.
+  // `got` is 0 only at end of stream (then the call costs nothing: the wait saw EOF).
+  void recv(std::span<uint8_t> into, std::function<void(size_t got)> done);
+  // poll(): `ready` runs once, at the next wake-up (data, room, a state change); free.
+  void wait(std::function<void()> ready);
+  void cancel_wait() { waiter_ = nullptr; }
+  bool waiting() const { return static_cast<bool>(waiter_); }
+  void close();  // FIN after the queued bytes
+  void abort();  // RST
+
+  // From the stack: the conn may have changed; resumes a parked call or waiter.
+  void wake();
+
+ private:
+  enum class Parked { none, connect, send, send_copy, recv };
+  bool try_send();
+  bool try_recv();
+  void submit(int64_t cycles, const char* kind, std::function<void()> done);
+  void finish(size_t n);  // the running call returns n
+
+  TcpStack& stack_;
+  Conn& conn_;
+  Thread thread_;
+  Counter* calls_ = nullptr;
+  bool busy_ = false;  // a call is running on the core
+  Parked parked_ = Parked::none;
+  PayloadSlice send_slice_;
+  std::span<const uint8_t> send_bytes_;
+  std::span<uint8_t> recv_into_;
+  std::function<void(size_t)> call_done_;
+  std::function<void()> connect_done_;
+  std::function<void()> waiter_;
+  uint64_t written_ = 0, read_ = 0;
+};
+
+}  // namespace hostwire::kernel

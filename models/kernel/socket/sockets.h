@@ -1,0 +1,42 @@
+// What an application sees of its host's kernel: the socket calls, and threads to make them
+// from. Apps (models/apps) are written against this and nothing else of the kernel.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "kernel/conn/tcp_stack.h"
+#include "kernel/socket/socket.h"
+#include "kernel/udp/udp.h"
+
+namespace hostwire::kernel {
+
+class Sockets {
+ public:
+  Sockets(TcpStack& tcp, UdpLayer& udp, ThreadIds& threads, net::Ipv4Address address)
+      : tcp_(tcp), udp_(udp), threads_(threads), address_(address) {}
+
+  net::Ipv4Address address() const { return address_; }
+  int cores() { return tcp_.cpu().cores(); }
+  Thread thread(int core) { return threads_.make(core); }
+
+  // TCP: socket() + connect() happen in two steps so the conn exists before the run starts.
+  TcpSocket& tcp_socket(net::Ipv4Address peer, uint16_t port, Thread t) { return tcp_.socket(peer, port, t); }
+  void tcp_listen(uint16_t port, std::function<void(TcpSocket&)> accept) { tcp_.listen(port, std::move(accept)); }
+
+  // UDP.
+  std::vector<UdpReceiveSocket*> udp_bind(uint16_t port, const std::vector<Thread>& threads) {
+    return udp_.bind(port, threads);
+  }
+  UdpSendSocket& udp_open(Thread t, const std::vector<UdpFlow>& flows, const PayloadSlice& payload) {
+    return udp_.open(t, flows, payload);
+  }
+
+ private:
+  TcpStack& tcp_;
+  UdpLayer& udp_;
+  ThreadIds& threads_;
+  net::Ipv4Address address_;
+};
+
+}  // namespace hostwire::kernel
