@@ -59,6 +59,7 @@ class LinkChannel : public sc_core::sc_module {
 
   uint64_t in_flight() const { return arrivals_.size(); }
   Time busy_until() const { return next_free_; }
+  Rate rate() const { return params_.rate; }
 
  private:
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
