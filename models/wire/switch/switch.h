@@ -1,0 +1,94 @@
+// An output-queued Ethernet switch: N ports, a forwarding table, a fixed-latency lookup
+// pipeline, and an egress queue per port in front of the leaving link.
+//
+// A frame is taken at ingress when the arriving link delivers it (its last bit), looked up
+// (learning its source, if on), and enters the egress queue of its output port(s) after the
+// forwarding latency:
+//   store_and_forward: ready = last bit + forwarding_latency
+//   cut_through:       ready = max(last bit, last bit - T_in(frame + FCS - cut_through_bytes)
+//                                             + forwarding_latency)
+// where T_in is the time those bytes take at the arriving link's rate. The link tells the
+// switch about a frame only at its last bit, so the cut-through saving is exact while the
+// forwarding latency covers the rest of the frame, and capped at the forwarding latency for
+// longer frames (see docs/models/switch.md). Each ingress port's pipeline keeps frames in
+// order. The egress then sends as soon as its link is free, one frame at a time.
+//
+// Store-and-forward drops a frame whose FCS is bad at ingress; cut-through has already started
+// forwarding it, so it goes on and the next MAC drops it.
+#pragma once
+
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+
+#include "core/log.h"
+#include "core/sim.h"
+#include "net/address.h"
+#include "wire/link.h"
+#include "wire/switch/forwarding_table.h"
+#include "wire/switch/switch_params.h"
+#include "wire/switch/switch_port.h"
+
+namespace hostwire::wire {
+
+class Switch : public sc_core::sc_module {
+ public:
+  // `stat_name` names the switch in reports, e.g. "switch0" (ports are "switch0.port<i>").
+  Switch(sc_core::sc_module_name name, SimContext& ctx, const SwitchParams& params, const std::string& stat_name);
+
+  int ports() const { return static_cast<int>(ports_.size()); }
+  SwitchPort& port(int i) { return *ports_.at(static_cast<size_t>(i)); }
+
+  // Puts port `i` between two directions of a link: frames arrive from `arriving` and leave on
+  // `leaving` (binds arriving.out to the port's rx and its tx to leaving.in), and takes the
+  // arriving link's rate for cut-through timing.
+  void connect(int i, LinkChannel& arriving, LinkChannel& leaving);
+
+  // A static forwarding entry (see ForwardingTable::add_static).
+  bool add_static_entry(const net::MacAddress& mac, int port) { return table_.add_static(mac, port); }
+  const ForwardingTable& table() const { return table_; }
+
+  // Frames inside the switch: in the lookup pipeline or waiting in an egress queue (a frame
+  // being transmitted belongs to the leaving link, see LinkChannel::in_flight).
+  uint64_t frames_held() const;
+  uint64_t in_pipeline() const { return pipeline_.size(); }
+
+ private:
+  struct Pending {
+    int64_t ready_ps;
+    uint64_t seq;  // FIFO among equal times, so the order is deterministic
+    tlm::tlm_generic_payload* gp;
+    int ingress;
+    Forward where;
+    bool operator>(const Pending& o) const { return ready_ps != o.ready_ps ? ready_ps > o.ready_ps : seq > o.seq; }
+  };
+
+  void ingress(int port, tlm::tlm_generic_payload& gp);
+  Time ready_time(int port, const Packet& p) const;
+  void pipeline_exit();  // SC_METHOD: frames whose lookup is done enter their egress queues
+  void to_egress(const Pending& f);
+  void start_of_simulation() override;
+
+  SimContext& ctx_;
+  SwitchParams params_;
+  std::string stat_name_;
+  Logger log_;
+  ForwardingTable table_;
+  std::vector<std::unique_ptr<SwitchPort>> ports_;
+  std::vector<Time> last_ready_;  // per ingress port: its pipeline never reorders
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pipeline_;
+  uint64_t seq_ = 0;
+  sc_core::sc_event pipeline_event_;
+
+  Counter& frames_in_;
+  Counter& bytes_in_;
+  Counter& flood_copies_;
+  Counter& filtered_;
+  Counter& dropped_fcs_;
+};
+
+}  // namespace hostwire::wire
