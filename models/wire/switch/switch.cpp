@@ -22,7 +22,6 @@ Switch::Switch(sc_core::sc_module_name name, SimContext& ctx, const SwitchParams
       stat_name_(stat_name),
       log_(stat_name),
       table_(static_cast<int>(params.ports), params.learning),
-      last_ready_(static_cast<size_t>(params.ports)),
       frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames arrived on all ports")),
       bytes_in_(ctx.stats().counter(stat_name + ".bytes_in", "B", "frame bytes (no FCS) arrived on all ports")),
       flood_copies_(ctx.stats().counter(stat_name + ".flood_copies", "frames",
@@ -75,13 +74,15 @@ void Switch::connect(int i, LinkChannel& arriving, LinkChannel& leaving) {
   arriving.out.bind(p.rx);
   p.tx.bind(leaving.in);
   p.ingress_rate = arriving.rate();
+  p.egress_rate = leaving.rate();
+  if (params_.cut_through()) arriving.deliver_after_bytes = params_.cut_through_bytes.n;
 }
 
 void Switch::start_of_simulation() {
   if (!params_.cut_through()) return;
   for (int i = 0; i < ports(); ++i)
-    if (port(i).ingress_rate.bps <= 0)
-      SC_REPORT_FATAL(name(), fmt::format("port{} has no ingress rate: connect it with Switch::connect", i).c_str());
+    if (port(i).ingress_rate.bps <= 0 || port(i).egress_rate.bps <= 0)
+      SC_REPORT_FATAL(name(), fmt::format("port{} has no link rates: connect it with Switch::connect", i).c_str());
 }
 
 uint64_t Switch::frames_held() const {
@@ -90,13 +91,12 @@ uint64_t Switch::frames_held() const {
   return n;
 }
 
-Time Switch::ready_time(int port, const Packet& p) const {
+Time Switch::last_bit_in(int port, const Packet& p) const {
   const Time t = hostwire::now();
-  if (!params_.cut_through()) return t + params_.forwarding_latency;
-  // The lookup started when the first cut_through_bytes were in; the rest was still arriving.
+  if (!params_.cut_through()) return t;
+  // Only the first cut_through_bytes are in; the rest follows at the ingress rate.
   const int64_t rest = std::max<int64_t>(0, frame_with_fcs(p.frame_bytes()) - params_.cut_through_bytes.n);
-  const Time started = t - ports_[static_cast<size_t>(port)]->ingress_rate.time_for_bytes(rest);
-  return std::max(t, started + params_.forwarding_latency);
+  return t + ports_[static_cast<size_t>(port)]->ingress_rate.time_for_bytes(rest);
 }
 
 void Switch::ingress(int port, tlm::tlm_generic_payload& gp) {
@@ -114,32 +114,26 @@ void Switch::ingress(int port, tlm::tlm_generic_payload& gp) {
     filtered_.add();
     return;
   }
-  Time& last = last_ready_[static_cast<size_t>(port)];
-  const Time ready = std::max(ready_time(port, p), last);
-  last = ready;
   gp.acquire();  // the link releases its reference when we return
-  const bool earliest = pipeline_.empty() || ready.ps < pipeline_.top().ready_ps;
-  pipeline_.push({ready.ps, seq_++, &gp, port, where});
-  if (earliest) {
-    pipeline_event_.cancel();
-    pipeline_event_.notify(to_sc(ready - hostwire::now()));
-  }
+  const Time t = hostwire::now();
+  if (pipeline_.empty()) pipeline_event_.notify(to_sc(params_.forwarding_latency));
+  pipeline_.push_back({t + params_.forwarding_latency, last_bit_in(port, p), &gp, port, where});
 }
 
 void Switch::pipeline_exit() {
   ctx_.activation();
-  const int64_t t = hostwire::now().ps;
-  while (!pipeline_.empty() && pipeline_.top().ready_ps <= t) {
-    const Pending f = pipeline_.top();
-    pipeline_.pop();
+  const Time t = hostwire::now();
+  while (!pipeline_.empty() && pipeline_.front().ready <= t) {
+    const Pending f = pipeline_.front();
+    pipeline_.pop_front();
     to_egress(f);
   }
-  if (!pipeline_.empty()) pipeline_event_.notify(to_sc(Time{pipeline_.top().ready_ps - t}));
+  if (!pipeline_.empty()) pipeline_event_.notify(to_sc(pipeline_.front().ready - t));
 }
 
 void Switch::to_egress(const Pending& f) {
   if (f.where.action == Forward::Action::to_port) {
-    port(f.where.port).enqueue(f.gp);
+    port(f.where.port).enqueue(f.gp, f.last_in);
     return;
   }
   // Flood: a copy to every other port, the original to the last of them.
@@ -148,10 +142,10 @@ void Switch::to_egress(const Pending& f) {
   for (int i = 0; i < ports(); ++i) {
     if (i == f.ingress) continue;
     if (i == last) {
-      port(i).enqueue(f.gp);
+      port(i).enqueue(f.gp, f.last_in);
     } else {
       flood_copies_.add();
-      port(i).enqueue(&ctx_.frames().copy(packet_of(*f.gp))->gp);
+      port(i).enqueue(&ctx_.frames().copy(packet_of(*f.gp))->gp, f.last_in);
     }
   }
 }

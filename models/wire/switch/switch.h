@@ -1,24 +1,24 @@
 // An output-queued Ethernet switch: N ports, a forwarding table, a fixed-latency lookup
 // pipeline, and an egress queue per port in front of the leaving link.
 //
-// A frame is taken at ingress when the arriving link delivers it (its last bit), looked up
-// (learning its source, if on), and enters the egress queue of its output port(s) after the
-// forwarding latency:
-//   store_and_forward: ready = last bit + forwarding_latency
-//   cut_through:       ready = max(last bit, last bit - T_in(frame + FCS - cut_through_bytes)
-//                                             + forwarding_latency)
-// where T_in is the time those bytes take at the arriving link's rate. The link tells the
-// switch about a frame only at its last bit, so the cut-through saving is exact while the
-// forwarding latency covers the rest of the frame, and capped at the forwarding latency for
-// longer frames (see docs/models/switch.md). Each ingress port's pipeline keeps frames in
-// order. The egress then sends as soon as its link is free, one frame at a time.
+// A frame is taken at ingress, looked up (learning its source, if on), and enters the egress
+// queue of its output port(s) after the forwarding latency:
+//   store_and_forward: ready = T_last + forwarding_latency
+//   cut_through:       ready = T_ct + forwarding_latency
+// T_last is when the frame's last bit arrived, T_ct when its first cut_through_bytes had
+// (T_last - T_in(frame - cut_through_bytes), frame sizes with FCS): a cut-through port asks its
+// arriving link to deliver frames at T_ct (LinkChannel::deliver_after_bytes). A cut-through
+// frame also starts no earlier than T_last - T_out(preamble + frame), so a faster egress never
+// runs out of frame before the ingress has it all (no underrun). The latency is the same for
+// every frame, so the pipeline is one FIFO in arrival order. The egress then sends as soon as
+// its link is free, one frame at a time.
 //
 // Store-and-forward drops a frame whose FCS is bad at ingress; cut-through has already started
 // forwarding it, so it goes on and the next MAC drops it.
 #pragma once
 
 #include <memory>
-#include <queue>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -44,8 +44,8 @@ class Switch : public sc_core::sc_module {
   SwitchPort& port(int i) { return *ports_.at(static_cast<size_t>(i)); }
 
   // Puts port `i` between two directions of a link: frames arrive from `arriving` and leave on
-  // `leaving` (binds arriving.out to the port's rx and its tx to leaving.in), and takes the
-  // arriving link's rate for cut-through timing.
+  // `leaving` (binds arriving.out to the port's rx and its tx to leaving.in). Cut-through also
+  // takes both links' rates and has `arriving` deliver each frame at its first bytes.
   void connect(int i, LinkChannel& arriving, LinkChannel& leaving);
 
   // A static forwarding entry (see ForwardingTable::add_static).
@@ -59,16 +59,15 @@ class Switch : public sc_core::sc_module {
 
  private:
   struct Pending {
-    int64_t ready_ps;
-    uint64_t seq;  // FIFO among equal times, so the order is deterministic
+    Time ready;    // the lookup is done: into the egress queue
+    Time last_in;  // its last bit is in at ingress
     tlm::tlm_generic_payload* gp;
     int ingress;
     Forward where;
-    bool operator>(const Pending& o) const { return ready_ps != o.ready_ps ? ready_ps > o.ready_ps : seq > o.seq; }
   };
 
   void ingress(int port, tlm::tlm_generic_payload& gp);
-  Time ready_time(int port, const Packet& p) const;
+  Time last_bit_in(int port, const Packet& p) const;
   void pipeline_exit();  // SC_METHOD: frames whose lookup is done enter their egress queues
   void to_egress(const Pending& f);
   void start_of_simulation() override;
@@ -79,9 +78,7 @@ class Switch : public sc_core::sc_module {
   Logger log_;
   ForwardingTable table_;
   std::vector<std::unique_ptr<SwitchPort>> ports_;
-  std::vector<Time> last_ready_;  // per ingress port: its pipeline never reorders
-  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pipeline_;
-  uint64_t seq_ = 0;
+  std::deque<Pending> pipeline_;
   sc_core::sc_event pipeline_event_;
 
   Counter& frames_in_;

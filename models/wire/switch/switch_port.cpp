@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "wire/ethernet_timing.h"
+
 namespace hostwire::wire {
 
 SwitchPort::SwitchPort(sc_core::sc_module_name name, SimContext& ctx, Bytes egress_buffer, const std::string& stat_name)
@@ -12,7 +14,7 @@ SwitchPort::SwitchPort(sc_core::sc_module_name name, SimContext& ctx, Bytes egre
       ctx_(ctx),
       log_(stat_name),
       buffer_bytes_(egress_buffer.n),
-      frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames whose last bit arrived on this port")),
+      frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames arrived on this port (at their first bytes for cut-through)")),
       bytes_in_(ctx.stats().counter(stat_name + ".bytes_in", "B", "frame bytes (no FCS) arrived on this port")),
       frames_out_(ctx.stats().counter(stat_name + ".frames_out", "frames", "frames this port put on its leaving link")),
       bytes_out_(ctx.stats().counter(stat_name + ".bytes_out", "B", "frame bytes (no FCS) put on the leaving link")),
@@ -38,7 +40,7 @@ tlm::tlm_sync_enum SwitchPort::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_p
   return tlm::TLM_COMPLETED;
 }
 
-bool SwitchPort::enqueue(tlm::tlm_generic_payload* gp) {
+bool SwitchPort::enqueue(tlm::tlm_generic_payload* gp, Time last_in) {
   const int64_t bytes = packet_of(*gp).frame_bytes();
   if (queued_bytes_ + bytes > buffer_bytes_) {
     dropped_frames_.add();
@@ -47,16 +49,23 @@ bool SwitchPort::enqueue(tlm::tlm_generic_payload* gp) {
     gp->release();
     return false;
   }
-  queue_.push_back(gp);
+  const Time frame_time = egress_rate.bps > 0 ? egress_rate.time_for_bytes(kPreambleSfdBytes + frame_with_fcs(bytes)) : Time{};
+  queue_.push_back({gp, last_in - frame_time});
   queued_bytes_ += bytes;
   peak_queue_bytes_.set(std::max(peak_queue_bytes_.value(), static_cast<double>(queued_bytes_)));
   record_queue();
-  if (!transmitting_) transmit_head();
+  if (!line_busy_) transmit_head();
   return true;
 }
 
 void SwitchPort::transmit_head() {
-  tlm::tlm_generic_payload* gp = queue_.front();
+  const Time t = hostwire::now();
+  if (queue_.front().not_before > t) {  // hold the line until enough of the frame is in
+    line_busy_ = true;
+    line_free_event_.notify(to_sc(queue_.front().not_before - t));
+    return;
+  }
+  tlm::tlm_generic_payload* gp = queue_.front().gp;
   queue_.pop_front();
   const Packet& p = packet_of(*gp);
   queued_bytes_ -= p.frame_bytes();
@@ -71,13 +80,13 @@ void SwitchPort::transmit_head() {
   sc_core::sc_time line_time = sc_core::SC_ZERO_TIME;
   if (tx->nb_transport_fw(*gp, phase, line_time) != tlm::TLM_UPDATED || phase != tlm::END_REQ)
     SC_REPORT_FATAL(name(), "the leaving link must answer END_REQ");
-  transmitting_ = true;
+  line_busy_ = true;
   line_free_event_.notify(line_time);
 }
 
 void SwitchPort::line_free() {
   ctx_.activation();
-  transmitting_ = false;
+  line_busy_ = false;
   if (!queue_.empty()) transmit_head();
 }
 

@@ -30,22 +30,25 @@ class SwitchPort : public sc_core::sc_module {
   // `stat_name` names the port in reports, e.g. "switch0.port3".
   SwitchPort(sc_core::sc_module_name name, SimContext& ctx, Bytes egress_buffer, const std::string& stat_name);
 
-  // Each frame as its last bit arrives on rx (the switch's ingress pipeline takes it from here;
-  // it must acquire the payload to keep it).
+  // Each frame as it arrives on rx: its last bit, or its first bytes for cut-through (the
+  // switch's ingress pipeline takes it from here; it must acquire the payload to keep it).
   std::function<void(tlm::tlm_generic_payload&)> on_arrival;
   // Each frame as the egress hands it to the leaving link, with the time its first bit goes
   // out (capture taps hook here, as on LinkChannel::on_transmit).
   std::function<void(const Packet&, Time start)> on_transmit;
 
   // Puts a frame in the egress queue; the port takes the caller's reference. Returns false,
-  // and drops and counts the frame, when it does not fit in the egress buffer.
-  bool enqueue(tlm::tlm_generic_payload* gp);
+  // and drops and counts the frame, when it does not fit in the egress buffer. `last_in` is
+  // when the frame's last bit is in at ingress: a cut-through frame does not start before it
+  // could end no earlier than that (the egress never runs out of frame).
+  bool enqueue(tlm::tlm_generic_payload* gp, Time last_in);
 
   uint64_t queued_frames() const { return queue_.size(); }
   int64_t queued_bytes() const { return queued_bytes_; }
-  // Line rate of the arriving link, known once the switch connected the port (cut-through
-  // needs it to tell when the first bytes of a frame were in).
+  // Line rates of the arriving and leaving links, known once the switch connected the port
+  // (cut-through times a frame's end from them).
   Rate ingress_rate{};
+  Rate egress_rate{};
 
   uint64_t frames_out() const { return frames_out_.value(); }
   uint64_t dropped() const { return dropped_frames_.value(); }
@@ -53,15 +56,19 @@ class SwitchPort : public sc_core::sc_module {
  private:
   tlm::tlm_sync_enum rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   void transmit_head();
-  void line_free();
+  void line_free();  // SC_METHOD: the leaving link may take a frame
   void record_queue();
 
   SimContext& ctx_;
   Logger log_;
   int64_t buffer_bytes_;
-  std::deque<tlm::tlm_generic_payload*> queue_;
+  struct Queued {
+    tlm::tlm_generic_payload* gp;
+    Time not_before;  // earliest first bit out
+  };
+  std::deque<Queued> queue_;
   int64_t queued_bytes_ = 0;
-  bool transmitting_ = false;  // the leaving link has not yet said it may take the next frame
+  bool line_busy_ = false;  // the leaving link has not yet said it may take the next frame
   sc_core::sc_event line_free_event_;
   int vcd_queue_bytes_;
 

@@ -34,13 +34,15 @@ struct Star {
   std::vector<Host> hosts;
   std::vector<std::unique_ptr<apps::FrameGenerator>> generators;
 
-  Star(const wire::SwitchParams& p, const wire::LinkParams& l, const wire::MacParams& m = {})
-      : sw("switch0", ctx, p, "switch0") {
+  Star(const wire::SwitchParams& p, const wire::LinkParams& l) : Star(p, std::vector(static_cast<size_t>(p.ports), l)) {}
+  // Host i on a link with links[i].
+  Star(const wire::SwitchParams& p, const std::vector<wire::LinkParams>& links) : sw("switch0", ctx, p, "switch0") {
     for (int i = 0; i < p.ports; ++i) {
+      const wire::LinkParams& l = links[static_cast<size_t>(i)];
       const std::string h = "h" + std::to_string(i);
       Host& host = hosts.emplace_back();
       host.link = std::make_unique<wire::Link>(("link" + std::to_string(i)).c_str(), ctx, l);
-      host.mac = std::make_unique<wire::Mac>((h + "_mac").c_str(), ctx, m, h + ".mac", kMaxFrame);
+      host.mac = std::make_unique<wire::Mac>((h + "_mac").c_str(), ctx, wire::MacParams{}, h + ".mac", kMaxFrame);
       host.sink = std::make_unique<apps::FrameSink>(ctx, h);
       host.station.mac = {0x02, 0, 0, 0, 0, static_cast<uint8_t>(i + 1)};
       host.station.ip = net::Ipv4Address::from_octets(10, 0, 0, static_cast<uint8_t>(i + 1));
@@ -86,11 +88,11 @@ apps::FrameGenParams one_frame(int64_t size_with_fcs) {
 }
 
 // Host 0 sends one frame of `size` bytes (with FCS) to host 1; returns its one-way latency.
-int64_t one_frame_latency(const std::string& mode, int64_t size, Time propagation) {
+int64_t one_frame_latency(const std::string& mode, int64_t size, const wire::LinkParams& in, const wire::LinkParams& out) {
   wire::SwitchParams p;
   p.ports = 2;
   p.mode = mode;
-  Star star(p, link_10g(propagation));
+  Star star(p, std::vector{in, out});
   star.send(0, 1, one_frame(size));
   sc_core::sc_start();
   star.expect_invariants();
@@ -101,6 +103,9 @@ int64_t one_frame_latency(const std::string& mode, int64_t size, Time propagatio
   EXPECT_EQ(star.sw.frames_held(), 0u);
   ::testing::Test::RecordProperty("latency_ps", std::to_string(h->min()));
   return h->min();
+}
+int64_t one_frame_latency(const std::string& mode, int64_t size, Time propagation) {
+  return one_frame_latency(mode, size, link_10g(propagation), link_10g(propagation));
 }
 
 constexpr int64_t kPropagation = 1'234'567;  // ps: odd, so no term hides another
@@ -124,11 +129,28 @@ TEST(SwitchTiming, CutThroughSavesTheFramesRestAfterTheFirst64BytesExactly) {
   EXPECT_EQ(latency, 2 * 166'400 + 2 * 1'234'567 + 500'000 - 108'800);
 }
 
-TEST(SwitchTiming, CutThroughSavingStopsAtTheForwardingLatencyForLongFrames) {
-  // The rest of a 1518 B frame (1454 B, 1163.2 ns) outlasts the 500 ns pipeline: the switch
-  // learns of a frame at its last bit, so it forwards at once and saves the latency, no more.
+TEST(SwitchTiming, CutThroughSavesTheWholeRestOfALongFrameToo) {
+  // The rest of a 1518 B frame (1454 B, 1163.2 ns) outlasts the 500 ns pipeline: the egress
+  // starts while the ingress is still receiving.
   const int64_t latency = one_frame_latency("cut_through", 1518, Time{kPropagation});
-  EXPECT_EQ(latency, 2 * serialisation(1518) + 2 * kPropagation);
+  EXPECT_EQ(latency, 2 * serialisation(1518) + 2 * kPropagation + kLatency - at_10g(1518 - 64));
+  EXPECT_EQ(latency, 2 * 1'220'800 + 2 * 1'234'567 + 500'000 - 1'163'200);
+}
+
+TEST(SwitchTiming, CutThroughIntoAFasterEgressWaitsSoTheFrameEndsAsItsLastBitIsIn) {
+  // 1 Gbps in, 10 Gbps out: the egress would run out of frame, so its last bit leaves as the
+  // ingress's last bit arrives, and the switch adds nothing to the 1 Gbps hop.
+  wire::LinkParams slow = link_10g(Time{kPropagation});
+  slow.rate = Rate::from_gbps(1);
+  const int64_t latency = one_frame_latency("cut_through", 1518, slow, link_10g(Time{kPropagation}));
+  EXPECT_EQ(latency, 10 * serialisation(1518) + 2 * kPropagation);
+}
+
+TEST(SwitchTiming, StoreAndForwardFromASlowerIngressPaysBothHops) {
+  wire::LinkParams slow = link_10g(Time{kPropagation});
+  slow.rate = Rate::from_gbps(1);
+  const int64_t latency = one_frame_latency("store_and_forward", 1518, slow, link_10g(Time{kPropagation}));
+  EXPECT_EQ(latency, 10 * serialisation(1518) + serialisation(1518) + 2 * kPropagation + kLatency);
 }
 
 TEST(SwitchForwarding, UnknownDestinationFloodsToEveryPortButTheIngress) {
