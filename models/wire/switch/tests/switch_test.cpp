@@ -34,14 +34,17 @@ struct Star {
   std::vector<Host> hosts;
   std::vector<std::unique_ptr<apps::FrameGenerator>> generators;
 
-  Star(const wire::SwitchParams& p, const wire::LinkParams& l) : Star(p, std::vector(static_cast<size_t>(p.ports), l)) {}
-  // Host i on a link with links[i].
-  Star(const wire::SwitchParams& p, const std::vector<wire::LinkParams>& links) : sw("switch0", ctx, p, "switch0") {
+  Star(const wire::SwitchParams& p, const wire::LinkParams& l, const wire::FaultParams& host0_uplink = {})
+      : Star(p, std::vector(static_cast<size_t>(p.ports), l), host0_uplink) {}
+  // Host i on a link with links[i]; `host0_uplink` are the faults from host 0 to the switch.
+  Star(const wire::SwitchParams& p, const std::vector<wire::LinkParams>& links, const wire::FaultParams& host0_uplink = {})
+      : sw("switch0", ctx, p, "switch0") {
     for (int i = 0; i < p.ports; ++i) {
       const wire::LinkParams& l = links[static_cast<size_t>(i)];
       const std::string h = "h" + std::to_string(i);
       Host& host = hosts.emplace_back();
-      host.link = std::make_unique<wire::Link>(("link" + std::to_string(i)).c_str(), ctx, l);
+      host.link = std::make_unique<wire::Link>(("link" + std::to_string(i)).c_str(), ctx, l,
+                                               i == 0 ? host0_uplink : wire::FaultParams{});
       host.mac = std::make_unique<wire::Mac>((h + "_mac").c_str(), ctx, wire::MacParams{}, h + ".mac", kMaxFrame);
       host.sink = std::make_unique<apps::FrameSink>(ctx, h);
       host.station.mac = {0x02, 0, 0, 0, 0, static_cast<uint8_t>(i + 1)};
@@ -162,8 +165,13 @@ TEST(SwitchForwarding, UnknownDestinationFloodsToEveryPortButTheIngress) {
   star.hosts.back().station = {{0x02, 0, 0, 0, 0, 0x77}, net::Ipv4Address::from_octets(10, 0, 0, 0x77)};
   star.generators.push_back(std::make_unique<apps::FrameGenerator>("gen0", star.ctx, one_frame(64), 0, *star.hosts[0].mac,
                                                                    star.hosts[0].station, star.hosts.back().station, "w0."));
+  std::vector<Time> tapped;
+  star.sw.port(1).on_transmit = [&tapped](const Packet&, Time start) { tapped.push_back(start); };
   sc_core::sc_start();
   star.expect_invariants();
+  // The tap sees the copy leave port 1 after the first hop and the pipeline.
+  ASSERT_EQ(tapped.size(), 1u);
+  EXPECT_EQ(tapped[0].ps, serialisation(64) + 100'000 + kLatency);
   EXPECT_EQ(star.count("switch0.floods"), 1u);
   EXPECT_EQ(star.count("switch0.flood_copies"), 2u);
   EXPECT_EQ(star.count("switch0.port0.frames_out"), 0u);
@@ -227,4 +235,39 @@ TEST(SwitchIncast, SixteenToOneDropsAtTheReceiversPortAndAccountsForEveryFrame) 
   EXPECT_LE(peak, kBuffer);
   EXPECT_GT(peak, kBuffer - (kSize - wire::kFcsBytes));
   EXPECT_EQ(star.count("switch0.port0.dropped_buffer_full"), 0u);
+}
+
+namespace {
+
+// Host 0 sends one frame to host 1 over an uplink that flips a bit in every frame.
+Star& corrupt_one_frame(std::unique_ptr<Star>& star, const std::string& mode) {
+  wire::SwitchParams p;
+  p.ports = 2;
+  p.mode = mode;
+  wire::FaultParams corrupt;
+  corrupt.corrupt = 1;
+  star = std::make_unique<Star>(p, link_10g(Time::from_ns(100)), corrupt);
+  star->send(0, 1, one_frame(512));
+  sc_core::sc_start();
+  star->expect_invariants();
+  EXPECT_EQ(star->count("link0.a_to_b.corrupted"), 1u);
+  return *star;
+}
+
+}  // namespace
+
+TEST(SwitchFcs, StoreAndForwardDropsACorruptFrameAtIngress) {
+  std::unique_ptr<Star> holder;
+  Star& star = corrupt_one_frame(holder, "store_and_forward");
+  EXPECT_EQ(star.count("switch0.dropped_fcs"), 1u);
+  EXPECT_EQ(star.count("switch0.port1.frames_out"), 0u);
+  EXPECT_EQ(star.count("h1.mac.rx_arrived"), 0u);
+}
+
+TEST(SwitchFcs, CutThroughForwardsACorruptFrameAndTheReceivingMacDropsIt) {
+  std::unique_ptr<Star> holder;
+  Star& star = corrupt_one_frame(holder, "cut_through");
+  EXPECT_EQ(star.count("switch0.dropped_fcs"), 0u);
+  EXPECT_EQ(star.count("switch0.port1.frames_out"), 1u);
+  EXPECT_EQ(star.count("h1.mac.rx_fcs_errors"), 1u);
 }
