@@ -1,7 +1,6 @@
 #include "wire/switch/switch.h"
 
 #include <algorithm>
-#include <cassert>
 
 #include "wire/ethernet_timing.h"
 
@@ -19,7 +18,6 @@ Switch::Switch(sc_core::sc_module_name name, SimContext& ctx, const SwitchParams
     : sc_module(name),
       ctx_(ctx),
       params_(params),
-      stat_name_(stat_name),
       log_(stat_name),
       table_(static_cast<int>(params.ports), params.learning),
       frames_in_(ctx.stats().counter(stat_name + ".frames_in", "frames", "frames arrived on all ports")),

@@ -74,7 +74,6 @@ class Switch : public sc_core::sc_module {
 
   SimContext& ctx_;
   SwitchParams params_;
-  std::string stat_name_;
   Logger log_;
   ForwardingTable table_;
   std::vector<std::unique_ptr<SwitchPort>> ports_;
