@@ -92,7 +92,12 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
   }
   HW_LOG(log_, trace, "frame {} ({} B) on the wire {}..{}", p.id, frame, to_string(start), to_string(last_bit));
 
-  Time arrive = last_bit + params_.propagation;
+  // A cut-through receiver has the frame once its first bytes are in; a MAC at its last bit.
+  const Time delivered =
+      deliver_after_bytes > 0
+          ? start + params_.rate.time_for_bytes(kPreambleSfdBytes + std::min(deliver_after_bytes, frame_with_fcs(frame)))
+          : last_bit;
+  Time arrive = delivered + params_.propagation;
   const FaultDecision fate = faults_.decide(start, static_cast<uint32_t>(frame * 8));
   if (ctx_.trace().recording(p.id, start)) {
     auto& tr = ctx_.trace();

@@ -8,6 +8,8 @@
 // send its next frame after that delay, not before (a busy wire says no). The frame reaches
 // the far MAC through `out` as BEGIN_REQ when its last bit arrives; the receiver completes
 // it at once (a MAC never back-pressures the wire).
+// A cut-through switch port asks for its frames earlier, once their first bytes are in
+// (deliver_after_bytes).
 //
 // Faults (FaultInjector, seeded per direction) act on a frame as it leaves the sender: it
 // still occupies the line, then it is lost, or arrives with a flipped bit (the receiving MAC's
@@ -57,8 +59,14 @@ class LinkChannel : public sc_core::sc_module {
   // (capture taps hook here).
   std::function<void(const Packet&, Time start)> on_transmit;
 
+  // 0: a frame reaches `out` when its last bit arrives (a MAC checks the FCS first). n > 0:
+  // when its first n bytes from the destination MAC have, for a receiver that starts on a
+  // frame before its end (a cut-through switch port); its last bit follows at the line rate.
+  int64_t deliver_after_bytes = 0;
+
   uint64_t in_flight() const { return arrivals_.size(); }
   Time busy_until() const { return next_free_; }
+  Rate rate() const { return params_.rate; }
 
  private:
   tlm::tlm_sync_enum nb_transport_fw(tlm::tlm_generic_payload& gp, tlm::tlm_phase& phase, sc_core::sc_time& delay);
