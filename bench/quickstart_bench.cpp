@@ -102,13 +102,13 @@ void BM_TwoHosts(benchmark::State& state, int send_batch, int recv_batch) {
 }
 
 // One bulk TCP flow at 10 Gbps (1448 B segments) through the kernel model: software
-// segmentation (tso_max 0B) or TSO (64 KiB super-frames). Packets are data segments on the wire.
-void BM_BulkTcp(benchmark::State& state, const char* tso_max) {
+// segmentation (nic.tso false) or TSO (64 KiB super-frames). Packets are data segments on the wire.
+void BM_BulkTcp(benchmark::State& state, const char* tso) {
   const std::string yaml = fmt::format(
       "platform: two_hosts\nduration: 200ms\n"
-      "parameters: {{link0: {{rate: 10Gbps, propagation: 1us}}, host_a: {{tcp: {{tso_max: {}}}}}}}\n"
+      "parameters: {{link0: {{rate: 10Gbps, propagation: 1us}}, host_a: {{nic: {{tso: {}}}}}}}\n"
       "workloads:\n  - {{name: w, type: tcp_bulk, from: host_a, to: host_b}}\n",
-      tso_max);
+      tso);
   const double simulated_s = 0.2;
   Measured total{0, 0, 0};
   for (auto _ : state) {
@@ -124,8 +124,8 @@ void BM_BulkTcp(benchmark::State& state, const char* tso_max) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_BulkTcp, software_segmentation, "0B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
-BENCHMARK_CAPTURE(BM_BulkTcp, tso, "64KiB")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_BulkTcp, software_segmentation, "false")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_BulkTcp, tso, "true")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_TwoHosts, send_recv, 1, 1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_TwoHosts, sendmmsg_recvmmsg, 16, 64)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_LineRate, 64B, "64B")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);

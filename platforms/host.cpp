@@ -2,6 +2,10 @@
 
 #include <type_traits>
 
+#include "net/ethernet.h"
+#include "net/ipv4.h"
+#include "net/tcp.h"
+
 namespace hostwire {
 
 namespace {
@@ -11,6 +15,14 @@ constexpr uint64_t kNicBar = 0xf000'0000;
 constexpr uint64_t kNicBarBytes = 0x1'0000;
 constexpr uint64_t kApic = 0xfee0'0000;  // where MSI-X messages are written (x86 LAPIC window)
 constexpr uint64_t kApicBytes = 0x1000;
+// Values that follow from others, set once here: TCP's MSS from the MTU, its TSO size from
+// the NIC (TSO is one switch, nic.tso).
+HostParams derived(HostParams p, int64_t max_frame_bytes) {
+  const int64_t mtu = max_frame_bytes - static_cast<int64_t>(net::kEthernetHeaderBytes);
+  p.tcp.mss = Bytes{mtu - static_cast<int64_t>(net::kIpv4MinHeaderBytes) - static_cast<int64_t>(net::kTcpMinHeaderBytes)};
+  p.tcp.tso_max = p.nic.tso ? p.nic.tso_max_size : Bytes{0};
+  return p;
+}
 }  // namespace
 
 void host_params(std::vector<ParamSpec>& out, const std::string& h) {
@@ -28,7 +40,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
            int64_t max_frame_bytes)
     : sc_module(name),
       ctx_(ctx),
-      p_(params),
+      p_(derived(params, max_frame_bytes)),
       name_(basename()),
       mac_{0x02, 0, 0, 0, static_cast<uint8_t>(index), 0},
       ip_(net::Ipv4Address::from_octets(10, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index))),

@@ -29,6 +29,7 @@ struct NicParams {
   Bytes descriptor_bytes{16};  // legacy and advanced descriptors of Intel NICs, mlx5 CQEs are 64 B
   int64_t dma_outstanding_batches = 4;
   bool tso = true;
+  Bytes tso_max_size{65536};  // Linux GSO_MAX_SIZE
   Time register_latency = Time::from_ns(0);
 
   template <class V>
@@ -56,7 +57,10 @@ struct NicParams {
       Limits::range(4, 256));
     v(dma_outstanding_batches, "dma_outstanding_batches",
       "transmit descriptor batches the DMA engine has in flight at once (reads it pipelines)", Limits::range(1, 64));
-    v(tso, "tso", "stateless TCP segmentation offload: the NIC cuts super-frames of up to 64 KiB into MSS frames");
+    v(tso, "tso", "stateless TCP segmentation offload: TCP hands the NIC super-frames of up to tso_max_size, which "
+      "it cuts into MSS frames (false: TCP segments in software)");
+    v(tso_max_size, "tso_max_size", "largest super-frame the NIC accepts for TSO (the netdev's gso_max_size)",
+      Limits::range(1, 65536));
     v(register_latency, "register_latency", "time a register write (doorbell, unmask) takes inside the NIC after the bus",
       Limits::non_negative());
   }

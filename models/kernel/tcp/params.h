@@ -14,7 +14,8 @@ namespace hostwire::tcp {
 struct TcpParams {
   // MSS option we advertise: the largest payload we accept in a segment without TCP options,
   // MTU 1500 - 20 (IPv4) - 20 (TCP). The effective send MSS is min(peer's, ours) less the
-  // 12 bytes of the timestamps option when it is negotiated: 1448 by default.
+  // 12 bytes of the timestamps option when it is negotiated: 1448 by default. Not a scenario
+  // key: a host derives it from its link's MTU (one value in one place).
   Bytes mss{1460};
   bool sack = true;
   bool timestamps = true;
@@ -33,12 +34,12 @@ struct TcpParams {
   int64_t initial_window = 10;
   int64_t syn_retries = 6;
   int64_t retries = 15;
+  // Largest segment handed to the NIC for TSO (0: software segmentation). Not a scenario key:
+  // a host sets it from nic.tso and nic.tso_max_size.
   Bytes tso_max{0};
 
   template <class V>
   void visit(V& v) {
-    v(mss, "mss", "MSS option advertised: largest segment payload accepted without TCP options (MTU - 40)",
-      Limits::range(88, 65495));
     v(sack, "sack", "offer selective acknowledgements (RFC 2018) and recover losses from them (RFC 6675)");
     v(timestamps, "timestamps", "offer the timestamps option (RFC 7323): RTT measurement and PAWS");
     v(window_scaling, "window_scaling", "offer window scaling (RFC 7323) so windows can exceed 64 KiB");
@@ -64,8 +65,6 @@ struct TcpParams {
       Limits::range(0, 255));
     v(retries, "retries", "consecutive timeouts (count) of the same data before the connection is dropped",
       Limits::range(1, 255));
-    v(tso_max, "tso_max", "largest segment handed to a TSO-capable NIC; 0 or less than the MSS: software "
-      "segmentation", Limits::range(0, 65536));
   }
 };
 
