@@ -199,6 +199,18 @@ void SchemaCollector::add(ParamType t, const char* name, std::string def, const 
   out_.push_back(ParamSpec{prefix_ + name, t, std::move(def), meaning, l, std::move(choices)});
 }
 
+std::vector<ParamSpec> with_item_fields(const std::vector<ParamSpec>& specs) {
+  std::vector<ParamSpec> out;
+  for (const auto& spec : specs) {
+    out.push_back(spec);
+    if (spec.type != ParamType::List) continue;
+    std::vector<ParamSpec> items = spec.item_fields;
+    for (auto& f : items) f.key = spec.key + "[]." + f.key;
+    for (auto& f : with_item_fields(items)) out.push_back(std::move(f));
+  }
+  return out;
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;

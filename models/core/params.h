@@ -215,6 +215,10 @@ P bind_params(const ParamValues& values, const std::string& prefix) {
   return p;
 }
 
+// For listings (`hostwire params`): `specs` with each list followed by its item fields, keyed
+// "<list>[].<field>" (nested lists likewise), so every key a scenario can write has a row.
+std::vector<ParamSpec> with_item_fields(const std::vector<ParamSpec>& specs);
+
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);
 // The candidate closest to `key`, if it is close enough to be a plausible typo.

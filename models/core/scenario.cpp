@@ -462,8 +462,7 @@ class Loader {
         if (axis.key == key) error(it->first.Mark(), key, "duplicate sweep axis");
       const YAML::Node vals = it->second;  // a copy, as above
       if (spec->second->type == ParamType::List) {
-        error(it->first.Mark(), key, "a list parameter cannot be a sweep axis; sweep one of its items' fields "
-                                     "by writing one scenario per list, or set the whole list with --set");
+        error(it->first.Mark(), key, kListIsNoSweepAxis);
         continue;
       }
       if (!vals.IsSequence() || vals.size() == 0) {

@@ -5,6 +5,7 @@
 
 #include "core/params.h"
 #include "core/scenario.h"
+#include "core/sweep_grid.h"
 
 using namespace hostwire;
 
@@ -239,6 +240,11 @@ TEST(ParamsList, AListCannotBeASweepAxis) {
   TestCatalog catalog;
   auto r = load_scenario_text("platform: test\nsweep:\n  host_b.nic.rules: [[], [{dst_port: 1}]]\n", "s.yaml", catalog);
   EXPECT_EQ(only_error(r).rfind("s.yaml:3:3: host_b.nic.rules: a list parameter cannot be a sweep axis", 0), 0u);
+  auto plain = load("");
+  ASSERT_TRUE(plain.scenario);
+  const auto errors = apply_grid(*plain.scenario, {"host_b.nic.rules=[],[{dst_port: 1}]"});
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].str().rfind("--grid: host_b.nic.rules: a list parameter cannot be a sweep axis", 0), 0u);
 }
 
 TEST(ParamsList, CyclesTakeABareNumberOrTheUnit) {
@@ -283,4 +289,18 @@ TEST(ParamsList, RequiredKeyOutsideAListMustBeSet) {
   EXPECT_EQ(only_error(load_scenario_text("platform: test\n", "s.yaml", catalog)),
             "s.yaml: x.port: missing; this key has no default");
   EXPECT_TRUE(load_scenario_text("platform: test\nparameters: {x: {port: 9}}\n", "s.yaml", catalog).scenario);
+}
+
+TEST(ParamsList, ListingShowsEachItemFieldUnderTheListKey) {
+  std::vector<ParamSpec> specs;
+  collect_schema<TestNicParams>(specs, "x.");
+  std::vector<std::string> keys;
+  for (const auto& s : with_item_fields(specs)) keys.push_back(s.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"x.rules", "x.rules[].dst_port", "x.rules[].rate", "x.rules[].proto",
+                                            "x.rules[].cost", "x.groups", "x.groups[].name", "x.groups[].hosts",
+                                            "x.syscall"}));
+  const auto rows = with_item_fields(specs);
+  EXPECT_EQ(rows[2].default_text, "1Gbps");
+  EXPECT_EQ(rows[3].choices, (std::vector<std::string>{"udp", "tcp"}));
+  EXPECT_TRUE(rows[1].required());
 }
