@@ -126,11 +126,11 @@ class SchemaCollector {
     add(ParamType::Integer, name, std::to_string(f), meaning, l);
   }
   void operator()(double& f, const char* name, const char* meaning, Limits l = Limits::any());
-  void operator()(bool& f, const char* name, const char* meaning, Limits = {}) {
-    add(ParamType::Boolean, name, f ? "true" : "false", meaning, {});
+  void operator()(bool& f, const char* name, const char* meaning, Limits l = {}) {
+    add(ParamType::Boolean, name, f ? "true" : "false", meaning, only_required(l));
   }
-  void operator()(std::string& f, const char* name, const char* meaning, Limits = {}) {
-    add(ParamType::Text, name, f, meaning, {});
+  void operator()(std::string& f, const char* name, const char* meaning, Limits l = {}) {
+    add(ParamType::Text, name, f, meaning, only_required(l));
   }
   // A string restricted to a set of choices.
   void choice(std::string& f, const char* name, const char* meaning, std::vector<std::string> choices);
@@ -156,6 +156,7 @@ class SchemaCollector {
   static constexpr size_t kDefaultMaxItems = 1024;
 
  private:
+  static Limits only_required(Limits l) { return l.is_required ? Limits{}.required() : Limits{}; }
   void add(ParamType t, const char* name, std::string def, const char* meaning, Limits l, std::vector<std::string> choices = {});
   std::vector<ParamSpec>& out_;
   std::string prefix_;

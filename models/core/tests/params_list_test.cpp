@@ -30,7 +30,7 @@ struct HostGroup {
   int64_t hosts = 1;
   template <class V>
   void visit(V& v) {
-    v(name, "name", "group name");
+    v(name, "name", "group name", Limits{}.required());
     v(hosts, "hosts", "hosts in the group", Limits::at_least(1));
   }
 };
@@ -260,6 +260,8 @@ TEST(ParamsList, CyclesTakeABareNumberOrTheUnit) {
 }
 
 TEST(ParamsList, TextThatLooksLikeYamlRoundTripsThroughTheCanonicalText) {
+  EXPECT_EQ(only_error(load("      groups:\n        - {hosts: 2}\n")),
+            "s.yaml:6:11: host_b.nic.groups[0].name: missing; every item needs it");
   auto r = load("      groups:\n        - {name: 'a, b: [c]'}\n        - {name: ''}\n        - {name: '#x'}\n");
   ASSERT_TRUE(r.scenario) << r.errors.front().str();
   const std::string canonical = r.scenario->at("host_b.nic.groups").text;
@@ -303,4 +305,6 @@ TEST(ParamsList, ListingShowsEachItemFieldUnderTheListKey) {
   EXPECT_EQ(rows[2].default_text, "1Gbps");
   EXPECT_EQ(rows[3].choices, (std::vector<std::string>{"udp", "tcp"}));
   EXPECT_TRUE(rows[1].required());
+  EXPECT_TRUE(rows[6].required());  // a text field too
+  EXPECT_FALSE(rows[7].required());
 }
