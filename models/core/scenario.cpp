@@ -333,9 +333,10 @@ class Loader {
       errors_.push_back({location, key, "not a YAML list (" + e.msg + "); write [{field: value, ...}, ...]"});
       return std::nullopt;
     }
+    const std::string outer = fixed_location_;  // a nested list's default inside a --set list
     fixed_location_ = location;
     auto v = list_value(spec, key, n);
-    fixed_location_.clear();
+    fixed_location_ = outer;
     return v;
   }
 

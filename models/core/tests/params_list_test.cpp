@@ -35,15 +35,28 @@ struct HostGroup {
   }
 };
 
+// An item with a list of its own.
+struct Tier {
+  std::string name = "t";
+  std::vector<PortRule> rules = {PortRule{7}};
+  template <class V>
+  void visit(V& v) {
+    v(name, "name", "tier name");
+    v.list(rules, "rules", "the tier's rules", 2);
+  }
+};
+
 struct TestNicParams {
   std::vector<PortRule> rules;
   std::vector<HostGroup> groups = {HostGroup{"left", 2}, HostGroup{"right", 3}};
   Cycles syscall{500};
+  std::vector<Tier> tiers;
   template <class V>
   void visit(V& v) {
     v.list(rules, "rules", "per-port rate limits", 4);
     v.list(groups, "groups", "host groups");
     v(syscall, "syscall", "system call cost");
+    v.list(tiers, "tiers", "tiers, each with its rules");
   }
 };
 
@@ -84,7 +97,7 @@ const char* kTwoRules =
 TEST(ParamsList, SchemaHasTheItemFieldsAndTheDefaultAsAFlowList) {
   std::vector<ParamSpec> specs;
   collect_schema<TestNicParams>(specs, "x.");
-  ASSERT_EQ(specs.size(), 3u);
+  ASSERT_EQ(specs.size(), 4u);
   const ParamSpec& rules = specs[0];
   EXPECT_EQ(rules.key, "x.rules");
   EXPECT_EQ(rules.type, ParamType::List);
@@ -300,11 +313,41 @@ TEST(ParamsList, ListingShowsEachItemFieldUnderTheListKey) {
   for (const auto& s : with_item_fields(specs)) keys.push_back(s.key);
   EXPECT_EQ(keys, (std::vector<std::string>{"x.rules", "x.rules[].dst_port", "x.rules[].rate", "x.rules[].proto",
                                             "x.rules[].cost", "x.groups", "x.groups[].name", "x.groups[].hosts",
-                                            "x.syscall"}));
+                                            "x.syscall", "x.tiers", "x.tiers[].name", "x.tiers[].rules",
+                                            "x.tiers[].rules[].dst_port", "x.tiers[].rules[].rate",
+                                            "x.tiers[].rules[].proto", "x.tiers[].rules[].cost"}));
   const auto rows = with_item_fields(specs);
   EXPECT_EQ(rows[2].default_text, "1Gbps");
   EXPECT_EQ(rows[3].choices, (std::vector<std::string>{"udp", "tcp"}));
   EXPECT_TRUE(rows[1].required());
   EXPECT_TRUE(rows[6].required());  // a text field too
   EXPECT_FALSE(rows[7].required());
+}
+
+TEST(ParamsList, AnItemMayHoldAListOfItsOwn) {
+  auto r = load("", {"host_b.nic.tiers=[{name: a}, {name: b, rules: [{dst_port: 9}, {dst_port: 10, rate: 5Gbps}]}]"});
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  const ParamValue& tiers = r.scenario->at("host_b.nic.tiers");
+  ASSERT_EQ(tiers.items.size(), 2u);
+  EXPECT_EQ(tiers.items[0].at("rules").origin, "default");
+  EXPECT_EQ(tiers.items[0].at("rules").items[0].at("dst_port").integer, 7);
+  EXPECT_EQ(tiers.items[1].at("name").origin, "--set");  // still --set after the nested default
+  EXPECT_EQ(tiers.items[1].at("rules").items[1].at("rate").origin, "--set");
+  EXPECT_EQ(tiers.text,
+            "[{name: a, rules: [{dst_port: 7, rate: 1Gbps, proto: udp, cost: 100cycles}]}, {name: b, rules: "
+            "[{dst_port: 9, rate: 1Gbps, proto: udp, cost: 100cycles}, {dst_port: 10, rate: 5Gbps, proto: udp, cost: "
+            "100cycles}]}]");
+  const auto p = bind_params<TestNicParams>(r.scenario->values, "host_b.nic.");
+  ASSERT_EQ(p.tiers.size(), 2u);
+  ASSERT_EQ(p.tiers[0].rules.size(), 1u);
+  EXPECT_EQ(p.tiers[0].rules[0].dst_port, 7);
+  ASSERT_EQ(p.tiers[1].rules.size(), 2u);
+  EXPECT_EQ(p.tiers[1].rules[1].rate, Rate::from_gbps(5));
+  const auto j = r.scenario->to_json()["parameters"]["host_b.nic.tiers"];
+  EXPECT_EQ(j[1]["rules"][0]["dst_port"], "9");
+
+  EXPECT_EQ(only_error(load("      tiers:\n        - name: a\n          rules:\n            - {dst_port: 0}\n")),
+            "s.yaml:8:26: host_b.nic.tiers[0].rules[0].dst_port: '0' must be at least 1");
+  EXPECT_EQ(only_error(load("", {"host_b.nic.tiers=[{rules: [{}, {}, {}]}]"})),
+            "--set: host_b.nic.tiers[0].rules: at most 2 items; this list has 3");
 }
