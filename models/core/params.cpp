@@ -5,6 +5,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 namespace hostwire {
 
 const char* type_unit(ParamType t) {
@@ -13,6 +15,7 @@ const char* type_unit(ParamType t) {
     case ParamType::Rate: return unit_name(UnitKind::Rate);
     case ParamType::Bytes: return unit_name(UnitKind::Bytes);
     case ParamType::Frequency: return unit_name(UnitKind::Frequency);
+    case ParamType::Cycles: return unit_name(UnitKind::Cycles);
     default: return "";
   }
 }
@@ -28,6 +31,8 @@ const char* type_name(ParamType t) {
     case ParamType::Boolean: return "boolean";
     case ParamType::Text: return "text";
     case ParamType::Choice: return "choice";
+    case ParamType::Cycles: return "cycles";
+    case ParamType::List: return "list";
   }
   return "";
 }
@@ -40,6 +45,7 @@ std::optional<UnitKind> unit_kind(ParamType t) {
     case ParamType::Rate: return UnitKind::Rate;
     case ParamType::Bytes: return UnitKind::Bytes;
     case ParamType::Frequency: return UnitKind::Frequency;
+    case ParamType::Cycles: return UnitKind::Cycles;
     default: return std::nullopt;
   }
 }
@@ -82,6 +88,10 @@ std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& 
     return problem.empty() ? std::optional(out) : std::nullopt;
   }
   switch (spec.type) {
+    case ParamType::List:
+      problem = "is a list of items; give it as a YAML sequence of mappings, e.g. [{" +
+                (spec.item_fields.empty() ? std::string("key: value") : spec.item_fields.front().key + ": ...") + "}]";
+      return std::nullopt;
     case ParamType::Integer: {
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -144,6 +154,35 @@ std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& 
   return out;
 }
 
+std::string list_text(const std::vector<ParamSpec>& item_fields, const std::vector<std::vector<std::string>>& items) {
+  YAML::Emitter e;
+  e << YAML::Flow << YAML::BeginSeq;
+  for (const auto& item : items) {
+    e << YAML::Flow << YAML::BeginMap;
+    for (size_t i = 0; i < item.size() && i < item_fields.size(); ++i) {
+      e << YAML::Key << item_fields[i].key << YAML::Value;
+      // A nested list's text is YAML already; anything else is one scalar, quoted if need be.
+      if (item_fields[i].type == ParamType::List) e << YAML::Load(item[i]);
+      else e << item[i];
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  return e.c_str();
+}
+
+std::string list_text(const ParamSpec& list, const std::vector<ParamValues>& items) {
+  std::vector<std::vector<std::string>> texts;
+  for (const auto& item : items) {
+    auto& t = texts.emplace_back();
+    for (const auto& spec : list.item_fields) {
+      auto it = item.find(spec.key);
+      t.push_back(it == item.end() ? spec.default_text : it->second.text);
+    }
+  }
+  return list_text(list.item_fields, texts);
+}
+
 void SchemaCollector::operator()(double& f, const char* name, const char* meaning, Limits l) {
   std::ostringstream o;
   o.precision(17);
@@ -158,6 +197,18 @@ void SchemaCollector::choice(std::string& f, const char* name, const char* meani
 void SchemaCollector::add(ParamType t, const char* name, std::string def, const char* meaning, Limits l,
                           std::vector<std::string> choices) {
   out_.push_back(ParamSpec{prefix_ + name, t, std::move(def), meaning, l, std::move(choices)});
+}
+
+std::vector<ParamSpec> with_item_fields(const std::vector<ParamSpec>& specs) {
+  std::vector<ParamSpec> out;
+  for (const auto& spec : specs) {
+    out.push_back(spec);
+    if (spec.type != ParamType::List) continue;
+    std::vector<ParamSpec> items = spec.item_fields;
+    for (auto& f : items) f.key = spec.key + "[]." + f.key;
+    for (auto& f : with_item_fields(items)) out.push_back(std::move(f));
+  }
+  return out;
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {

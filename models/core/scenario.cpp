@@ -143,14 +143,11 @@ class Loader {
     // Defaults for every key not set.
     for (const auto& spec : s.schema) {
       if (s.values.count(spec.key)) continue;
-      std::string problem;
-      auto v = parse_param(spec, spec.default_text, problem);
-      if (!v) {  // defaults are ours; a bad one is a bug, but still reported, not crashed on
-        errors_.push_back({"default", spec.key, problem});
+      if (spec.required()) {
+        errors_.push_back({name_, spec.key, "missing; this key has no default"});
         continue;
       }
-      v->origin = "default";
-      s.values[spec.key] = *v;
+      if (auto v = default_value(spec, spec.key)) s.values[spec.key] = std::move(*v);
     }
     if (errors_.empty()) catalog_.cross_check(s, errors_);
     return finish();
@@ -165,6 +162,7 @@ class Loader {
   }
 
   std::string where(const YAML::Mark& m) const {
+    if (!fixed_location_.empty()) return fixed_location_;  // a list given with --set
     if (m.is_null()) return name_;
     return name_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
   }
@@ -219,6 +217,134 @@ class Loader {
     }
   }
 
+  // The value of a scalar key given as `n`: one scalar, or for text a YAML list of names
+  // joined with commas (e.g. outputs.pcap). Reports and returns nullopt otherwise.
+  std::optional<ParamValue> scalar_value(const ParamSpec& spec, const std::string& key, const YAML::Node& n) {
+    std::string text;
+    if (spec.type == ParamType::Text && n.IsSequence()) {
+      for (const auto& e : n) {
+        if (!budget(e)) return std::nullopt;
+        std::string item;
+        if (!scalar(e, key, item)) return std::nullopt;
+        text += (text.empty() ? "" : ",") + item;
+      }
+    } else if (!scalar(n, key, text)) {
+      return std::nullopt;
+    }
+    std::string problem;
+    auto v = parse_param(spec, text, problem);
+    if (!v) {
+      error(n.Mark(), key, problem);
+      return std::nullopt;
+    }
+    v->origin = where(n.Mark());
+    return v;
+  }
+
+  // A list-valued key given as `n`: a sequence of mappings, each validated against the item
+  // schema; every problem is reported at the item field with a key like "x.rules[2].dst_port".
+  std::optional<ParamValue> list_value(const ParamSpec& spec, const std::string& key, const YAML::Node& n,
+                                       int depth = 0) {
+    if (depth > kMaxDepth) {
+      error(n.Mark(), key, "nested too deeply");
+      return std::nullopt;
+    }
+    if (!n.IsSequence()) {
+      error(n.Mark(), key,
+            std::string(n.IsNull() ? "needs a value" : n.IsMap() ? "expected a list of items, not a single mapping"
+                                                                 : "expected a list of items, not a single value") +
+                " (write - " + (spec.item_fields.empty() ? "key" : spec.item_fields.front().key) +
+                ": ... for each item, or [] for none)");
+      return std::nullopt;
+    }
+    if (spec.max_items && n.size() > spec.max_items) {
+      error(n[spec.max_items].Mark(), key,
+            "at most " + std::to_string(spec.max_items) + " items; this list has " + std::to_string(n.size()));
+      return std::nullopt;
+    }
+    const size_t errors_before = errors_.size();
+    ParamValue out;
+    out.origin = where(n.Mark());
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node item = n[i];
+      if (!budget(item)) return std::nullopt;
+      const std::string ikey = key + "[" + std::to_string(i) + "]";
+      if (!item.IsMap()) {
+        error(item.Mark(), ikey, "each item is a mapping of fields (" + field_names(spec) + ")");
+        continue;
+      }
+      ParamValues fields;
+      for (auto it = item.begin(); it != item.end(); ++it) {
+        if (!budget(it->first)) return std::nullopt;
+        std::string f;
+        if (!scalar_key(it->first, f)) continue;
+        const std::string fkey = ikey + "." + f;
+        auto fs = std::find_if(spec.item_fields.begin(), spec.item_fields.end(), [&](const ParamSpec& x) { return x.key == f; });
+        if (fs == spec.item_fields.end()) {
+          std::vector<std::string> valid;
+          for (const auto& x : spec.item_fields) valid.push_back(ikey + "." + x.key);
+          unknown_key(it->first.Mark(), fkey, valid);
+          continue;
+        }
+        if (fields.count(f)) {
+          error(it->first.Mark(), fkey, "duplicate key");
+          continue;
+        }
+        const YAML::Node v = it->second;  // a copy: `it->second` lives in a proxy
+        auto pv = fs->type == ParamType::List ? list_value(*fs, fkey, v, depth + 1) : scalar_value(*fs, fkey, v);
+        if (pv) fields[f] = std::move(*pv);
+        else fields[f] = {};  // reported; marks the field as given
+      }
+      for (const auto& fs : spec.item_fields) {
+        if (fields.count(fs.key)) continue;
+        if (fs.required()) {
+          error(item.Mark(), ikey + "." + fs.key, "missing; every item needs it");
+          continue;
+        }
+        if (auto v = default_value(fs, ikey + "." + fs.key)) fields[fs.key] = std::move(*v);
+      }
+      out.items.push_back(std::move(fields));
+    }
+    if (errors_.size() != errors_before) return std::nullopt;
+    out.text = list_text(spec, out.items);
+    return out;
+  }
+
+  static std::string field_names(const ParamSpec& list) {
+    std::vector<std::string> names;
+    for (const auto& f : list.item_fields) names.push_back(f.key);
+    return join(names);
+  }
+
+  // A value from YAML text outside the file (--set, or a list's default), reported at `location`.
+  std::optional<ParamValue> value_from_text(const ParamSpec& spec, const std::string& key, const std::string& text,
+                                            const std::string& location) {
+    if (spec.type != ParamType::List) {
+      std::string problem;
+      auto v = parse_param(spec, text, problem);
+      if (v) v->origin = location;
+      else errors_.push_back({location, key, problem});
+      return v;
+    }
+    YAML::Node n;
+    try {
+      n = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      errors_.push_back({location, key, "not a YAML list (" + e.msg + "); write [{field: value, ...}, ...]"});
+      return std::nullopt;
+    }
+    const std::string outer = fixed_location_;  // a nested list's default inside a --set list
+    fixed_location_ = location;
+    auto v = list_value(spec, key, n);
+    fixed_location_ = outer;
+    return v;
+  }
+
+  // The key's default; a bad one is our bug, but still reported, not crashed on.
+  std::optional<ParamValue> default_value(const ParamSpec& spec, const std::string& key) {
+    return value_from_text(spec, key, spec.default_text, "default");
+  }
+
   // Sets `key` from a YAML value node; the key must be in the schema.
   void set_from_node(const std::string& key, const YAML::Node& n, const YAML::Mark* key_mark = nullptr) {
     auto it = spec_by_key_.find(key);
@@ -227,29 +353,12 @@ class Loader {
       unknown_key(mark, key, keys_);
       return;
     }
-    std::string text;
-    if (it->second->type == ParamType::Text && n.IsSequence()) {  // lists of names, e.g. outputs.pcap
-      for (const auto& e : n) {
-        if (!budget(e)) return;
-        std::string item;
-        if (!scalar(e, key, item)) return;
-        text += (text.empty() ? "" : ",") + item;
-      }
-    } else if (!scalar(n, key, text)) {
-      return;
-    }
     if (set_count_[key]++) {
       error(mark, key, "set twice in the file");
       return;
     }
-    std::string problem;
-    auto v = parse_param(*it->second, text, problem);
-    if (!v) {
-      error(n.Mark(), key, problem);
-      return;
-    }
-    v->origin = where(n.Mark());
-    scenario_.values[key] = *v;
+    auto v = it->second->type == ParamType::List ? list_value(*it->second, key, n) : scalar_value(*it->second, key, n);
+    if (v) scenario_.values[key] = std::move(*v);
   }
 
   // Nested mappings become dotted keys: parameters: {link0: {rate: 10Gbps}} sets link0.rate.
@@ -353,6 +462,10 @@ class Loader {
       for (const auto& axis : scenario_.sweep)
         if (axis.key == key) error(it->first.Mark(), key, "duplicate sweep axis");
       const YAML::Node vals = it->second;  // a copy, as above
+      if (spec->second->type == ParamType::List) {
+        error(it->first.Mark(), key, kListIsNoSweepAxis);
+        continue;
+      }
       if (!vals.IsSequence() || vals.size() == 0) {
         error(vals.Mark(), key, "a sweep axis is a non-empty list of values");
         continue;
@@ -384,14 +497,7 @@ class Loader {
       errors_.push_back({"--set", key, msg});
       return;
     }
-    std::string problem;
-    auto v = parse_param(*it->second, text, problem);
-    if (!v) {
-      errors_.push_back({"--set", key, problem});
-      return;
-    }
-    v->origin = "--set";
-    scenario_.values[key] = *v;
+    if (auto v = value_from_text(*it->second, key, text, "--set")) scenario_.values[key] = std::move(*v);
   }
 
   std::string name_;
@@ -403,6 +509,7 @@ class Loader {
   std::map<std::string, int> set_count_;
   std::vector<YAML::Node> pending_workloads_;
   size_t nodes_ = 0;
+  std::string fixed_location_;  // set while reading a list from --set or a default
 };
 
 }  // namespace
@@ -417,7 +524,27 @@ nlohmann::ordered_json Scenario::to_json() const {
   auto& w = j["workloads"] = nlohmann::ordered_json::array();
   for (const auto& wl : workloads) w.push_back({{"name", wl.name}, {"type", wl.type}});
   auto& p = j["parameters"] = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : values) p[k] = v.text;  // std::map: sorted, so deterministic
+  std::map<std::string, const ParamSpec*> lists;
+  for (const auto& spec : schema)
+    if (spec.type == ParamType::List) lists[spec.key] = &spec;
+  // A list is an array of objects, each item's fields in the item schema's order.
+  auto list_json = [](const ParamSpec& spec, const ParamValue& v, auto& self) -> nlohmann::ordered_json {
+    auto a = nlohmann::ordered_json::array();
+    for (const auto& item : v.items) {
+      auto o = nlohmann::ordered_json::object();
+      for (const auto& f : spec.item_fields) {
+        auto it = item.find(f.key);
+        if (it == item.end()) continue;
+        o[f.key] = f.type == ParamType::List ? self(f, it->second, self) : nlohmann::ordered_json(it->second.text);
+      }
+      a.push_back(std::move(o));
+    }
+    return a;
+  };
+  for (const auto& [k, v] : values) {  // std::map: sorted, so deterministic
+    auto l = lists.find(k);
+    p[k] = l == lists.end() ? nlohmann::ordered_json(v.text) : list_json(*l->second, v, list_json);
+  }
   auto& sw = j["sweep"] = nlohmann::ordered_json::object();
   for (const auto& axis : sweep) sw[axis.key] = axis.values;
   return j;

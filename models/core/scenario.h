@@ -78,6 +78,10 @@ LoadResult load_scenario_file(const std::string& path, const Catalog& catalog, c
 LoadResult load_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
                               const LoadOptions& opts = {});
 
+// Why a list-valued key is refused as a sweep axis (in `sweep:` and with --grid).
+inline constexpr const char* kListIsNoSweepAxis =
+    "a list parameter cannot be a sweep axis; write one scenario per list, or set the whole list with --set";
+
 // Keys every scenario has, whatever its platform: duration, seed, outputs.*.
 void global_params(std::vector<ParamSpec>& out);
 

@@ -66,6 +66,10 @@ std::vector<InputError> apply_grid(Scenario& s, const std::vector<std::string>& 
       errors.push_back({"--grid", key, "given twice; list all its values in one --grid"});
       continue;
     }
+    if (spec->type == ParamType::List) {
+      errors.push_back({"--grid", key, kListIsNoSweepAxis});
+      continue;
+    }
     if (list.empty()) {
       errors.push_back({"--grid", key, "a grid axis needs at least one value"});
       continue;

@@ -32,6 +32,8 @@ constexpr std::array kFrequencySuffixes = {
     Suffix{"THz", 1000'000'000'000}, Suffix{"GHz", 1000'000'000}, Suffix{"MHz", 1000'000},
     Suffix{"kHz", 1000},             Suffix{"Hz", 1},
 };
+// One unit, and optional when parsing: "200" is 200 cycles.
+constexpr std::array kCycleSuffixes = {Suffix{"cycles", 1}};
 
 template <size_t N>
 std::optional<int64_t> find_factor(const std::array<Suffix, N>& table, std::string_view s) {
@@ -46,6 +48,7 @@ std::optional<int64_t> factor_for(UnitKind kind, std::string_view s) {
     case UnitKind::Rate: return find_factor(kRateSuffixes, s);
     case UnitKind::Bytes: return find_factor(kByteSuffixes, s);
     case UnitKind::Frequency: return find_factor(kFrequencySuffixes, s);
+    case UnitKind::Cycles: return s.empty() ? std::optional<int64_t>(1) : find_factor(kCycleSuffixes, s);
   }
   return std::nullopt;
 }
@@ -56,6 +59,7 @@ const char* kind_name(UnitKind kind) {
     case UnitKind::Rate: return "a rate";
     case UnitKind::Bytes: return "a size";
     case UnitKind::Frequency: return "a frequency";
+    case UnitKind::Cycles: return "a cycle count";
   }
   return "a quantity";
 }
@@ -68,6 +72,7 @@ const char* unit_name(UnitKind kind) {
     case UnitKind::Rate: return "bit/s";
     case UnitKind::Bytes: return "B";
     case UnitKind::Frequency: return "Hz";
+    case UnitKind::Cycles: return "cycles";
   }
   return "";
 }
@@ -78,6 +83,7 @@ const char* unit_examples(UnitKind kind) {
     case UnitKind::Rate: return "Tbps, Gbps, Mbps, Kbps, bps (e.g. 10Gbps)";
     case UnitKind::Bytes: return "GiB, MiB, KiB, GB, MB, KB, B (e.g. 64KiB)";
     case UnitKind::Frequency: return "THz, GHz, MHz, kHz, Hz (e.g. 2.5GHz)";
+    case UnitKind::Cycles: return "cycles, or none (e.g. 200 or 200cycles)";
   }
   return "";
 }
@@ -124,7 +130,7 @@ ParsedQuantity parse_quantity(UnitKind kind, std::string_view text) {
   if (!any_digit) return fail(std::string("'") + std::string(text) + "' is not " + kind_name(kind) + " (" + unit_examples(kind) + ")");
   std::string_view suffix = s.substr(i);
   while (!suffix.empty() && suffix.front() == ' ') suffix.remove_prefix(1);
-  if (suffix.empty())
+  if (suffix.empty() && kind != UnitKind::Cycles)
     return fail(std::string("missing unit: '") + std::string(text) + "' needs one of " + unit_examples(kind));
   auto factor = factor_for(kind, suffix);
   if (!factor)
@@ -135,6 +141,8 @@ ParsedQuantity parse_quantity(UnitKind kind, std::string_view text) {
   u128 scaled = mantissa * static_cast<u128>(*factor);
   u128 divisor = 1;
   for (int d = 0; d < frac_digits; ++d) divisor *= 10;
+  if (scaled % divisor != 0 && kind == UnitKind::Cycles)
+    return fail(std::string("'") + std::string(text) + "' is not a whole number of cycles");
   if (scaled % divisor != 0)
     return fail(std::string("'") + std::string(text) + "' is finer than one " + unit_name(kind) + ", the smallest step");
   u128 v = scaled / divisor;
@@ -193,6 +201,7 @@ std::string format_quantity(UnitKind kind, int64_t value) {
     case UnitKind::Rate: return format_with(kRateSuffixes, value, false);
     case UnitKind::Bytes: return format_with(kByteSuffixes, value, true);
     case UnitKind::Frequency: return format_with(kFrequencySuffixes, value, false);
+    case UnitKind::Cycles: return format_with(kCycleSuffixes, value, true);
   }
   return std::to_string(value);
 }
@@ -213,5 +222,6 @@ std::string to_string(Time t) { return format_quantity(UnitKind::Time, t.ps); }
 std::string to_string(Rate r) { return format_quantity(UnitKind::Rate, r.bps); }
 std::string to_string(Bytes b) { return format_quantity(UnitKind::Bytes, b.n); }
 std::string to_string(Frequency f) { return format_quantity(UnitKind::Frequency, f.hz); }
+std::string to_string(Cycles c) { return format_quantity(UnitKind::Cycles, c.n); }
 
 }  // namespace hostwire

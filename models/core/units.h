@@ -13,7 +13,9 @@
 
 namespace hostwire {
 
-enum class UnitKind { Time, Rate, Bytes, Frequency };
+enum class UnitKind { Time, Rate, Bytes, Frequency, Cycles };
+
+struct Cycles;
 
 // Simulated time in picoseconds (SystemC's resolution in hostwire is 1 ps).
 struct Time {
@@ -53,7 +55,23 @@ struct Frequency {
   friend constexpr auto operator<=>(Frequency, Frequency) = default;
   // Duration of `cycles` clock cycles, rounded up to the picosecond.
   Time time_for_cycles(int64_t cycles) const;
+  Time time_for(Cycles c) const;
 };
+
+// A count of clock cycles: what a piece of work costs on a core, whatever its clock.
+// "200" and "200cycles" both parse; it prints as "200cycles".
+struct Cycles {
+  int64_t n = 0;
+  friend constexpr auto operator<=>(Cycles, Cycles) = default;
+  friend constexpr Cycles operator+(Cycles a, Cycles b) { return Cycles{a.n + b.n}; }
+  friend constexpr Cycles operator-(Cycles a, Cycles b) { return Cycles{a.n - b.n}; }
+  friend constexpr Cycles operator*(Cycles a, int64_t k) { return Cycles{a.n * k}; }
+  friend constexpr Cycles operator*(int64_t k, Cycles a) { return Cycles{a.n * k}; }
+  // Duration of these cycles on a core clocked at `f`, rounded up to the picosecond.
+  Time at(Frequency f) const { return f.time_for_cycles(n); }
+};
+
+inline Time Frequency::time_for(Cycles c) const { return time_for_cycles(c.n); }
 
 // Outcome of parsing a quantity: either the value in base units, or a message saying
 // what is wrong ("missing unit: write 10Gbps, not 10").
@@ -63,7 +81,7 @@ struct ParsedQuantity {
 };
 
 // Parses text such as "10Gbps", "2.5GHz", "10us", "64KiB", "1500B" into base units.
-// A bare number is an error (units are mandatory). Negative values parse (the caller's
+// A bare number is an error (units are mandatory), except for cycles, whose unit is optional. Negative values parse (the caller's
 // range check rejects them with the key's name).
 ParsedQuantity parse_quantity(UnitKind kind, std::string_view text);
 
@@ -75,8 +93,9 @@ std::string to_string(Time t);
 std::string to_string(Rate r);
 std::string to_string(Bytes b);
 std::string to_string(Frequency f);
+std::string to_string(Cycles c);
 
-const char* unit_name(UnitKind kind);  // base unit shown in reports: "ps", "bit/s", "B", "Hz"
+const char* unit_name(UnitKind kind);  // base unit shown in reports: "ps", "bit/s", "B", "Hz", "cycles"
 const char* unit_examples(UnitKind kind);  // accepted suffixes, for error messages
 
 }  // namespace hostwire

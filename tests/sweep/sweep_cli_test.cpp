@@ -240,3 +240,25 @@ TEST(Diff, ExitCodesAndTolerances) {
   EXPECT_EQ(r.code, 2) << r.output;
   fs::remove_all(d);
 }
+
+TEST(Diff, ListParametersInTheScenarioAreComparedItemByItem) {
+  const std::string d = tmp_dir("diff_lists");
+  auto report = [](nlohmann::json rules) {
+    return nlohmann::json{{"metrics", nlohmann::json::object()},
+                          {"scenario", {{"parameters", {{"link0.rate", "10Gbps"}, {"x.rules", std::move(rules)}}}}}};
+  };
+  const nlohmann::json one = {{"dst_port", "80"}, {"rate", "1Gbps"}};
+  write_json(d + "/a.json", report({one}));
+  write_json(d + "/b.json", report({{{"dst_port", "81"}, {"rate", "1Gbps"}}, one}));
+  auto r = run_hostwire("diff " + d + "/a.json " + d + "/b.json");
+  EXPECT_EQ(r.code, 0) << r.output;  // scenario differences are notes, not failures
+  EXPECT_NE(r.output.find("note: scenario parameter x.rules: 1 item -> 2 items"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("note: scenario parameter x.rules[0].dst_port: \"80\" -> \"81\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("note: scenario parameter x.rules[1].dst_port: (absent) -> \"80\""), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("x.rules[0].rate"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("link0.rate"), std::string::npos) << r.output;
+  r = run_hostwire("diff " + d + "/a.json " + d + "/a.json");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("note:"), std::string::npos) << r.output;
+  fs::remove_all(d);
+}

@@ -127,12 +127,15 @@ int cmd_params(const std::string& prefix, const po::variables_map& vm) {
     plats = {p};
   }
   auto print = [&](const std::vector<ParamSpec>& specs) {
-    for (const auto& s : specs) {
+    for (const auto& s : with_item_fields(specs)) {  // a list's item fields as "<list>[].<field>"
       if (s.key.rfind(prefix, 0) != 0) continue;
       std::string type = type_name(s.type);
       if (*type_unit(s.type)) type += std::string(" [") + type_unit(s.type) + "]";
-      std::string def = s.default_text.empty() ? "\"\"" : s.default_text;
-      std::cout << fmt::format("  {:<38} {:<16} {:<10} {}", s.key, type, def, s.meaning);
+      std::string def = s.required() ? "(required)" : s.default_text.empty() ? "\"\"" : s.default_text;
+      std::string meaning = s.meaning;
+      if (s.type == ParamType::List)
+        meaning += fmt::format(" (up to {} items, fields {}[].*)", s.max_items, s.key);
+      std::cout << fmt::format("  {:<38} {:<16} {:<10} {}", s.key, type, def, meaning);
       if (!s.choices.empty()) {
         std::string c;
         for (const auto& x : s.choices) c += (c.empty() ? "" : "|") + x;

@@ -233,6 +233,32 @@ Side load_side(const std::string& arg) {
   return side;
 }
 
+// A report's scenario parameters as key -> JSON text, with a list parameter (an array of
+// item objects) spread out as "key[i].field" plus "key" -> "N items", so that a changed list
+// names the item and field that changed.
+std::map<std::string, std::string> scenario_params(const json& scenario) {
+  std::map<std::string, std::string> out;
+  auto add = [&](const std::string& key, const json& v, int depth, auto& self) -> void {
+    if (!v.is_array() || depth > 8) {
+      out[key] = v.dump();
+      return;
+    }
+    out[key] = fmt::format("{} item{}", v.size(), v.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const std::string ikey = fmt::format("{}[{}]", key, i);
+      if (!v[i].is_object()) {
+        out[ikey] = v[i].dump();
+        continue;
+      }
+      for (const auto& [f, fv] : v[i].items()) self(ikey + "." + f, fv, depth + 1, self);
+    }
+  };
+  const json p = scenario.value("parameters", json::object());
+  if (p.is_object())
+    for (const auto& [k, v] : p.items()) add(k, v, 0, add);
+  return out;
+}
+
 struct Tolerance {
   std::string pattern;
   std::optional<double> percent;  // nullopt: ignore
@@ -361,13 +387,13 @@ int cmd_diff(const std::vector<std::string>& args, const po::variables_map& vm) 
 
   // Scenario differences (reports only): shown, never a failure by themselves.
   if (!a.sweep && a.scenario.is_object() && b.scenario.is_object()) {
-    const json pa = a.scenario.value("parameters", json::object()), pb = b.scenario.value("parameters", json::object());
+    const auto pa = scenario_params(a.scenario), pb = scenario_params(b.scenario);
     std::set<std::string> keys_ab;
-    for (const auto& [k, _] : pa.items()) keys_ab.insert(k);
-    for (const auto& [k, _] : pb.items()) keys_ab.insert(k);
+    for (const auto& [k, _] : pa) keys_ab.insert(k);
+    for (const auto& [k, _] : pb) keys_ab.insert(k);
     size_t shown = 0;
     for (const auto& k : keys_ab) {
-      const std::string x = pa.contains(k) ? pa[k].dump() : "(absent)", y = pb.contains(k) ? pb[k].dump() : "(absent)";
+      const std::string x = pa.count(k) ? pa.at(k) : "(absent)", y = pb.count(k) ? pb.at(k) : "(absent)";
       if (x == y) continue;
       if (shown++ < 20) std::cout << "note: scenario parameter " << k << ": " << x << " -> " << y << '\n';
     }

@@ -61,7 +61,7 @@ TEST(Units, PrintsReadably) {
 }
 
 TEST(Units, PrintParseRoundTripIsExact) {
-  const UnitKind kinds[] = {UnitKind::Time, UnitKind::Rate, UnitKind::Bytes, UnitKind::Frequency};
+  const UnitKind kinds[] = {UnitKind::Time, UnitKind::Rate, UnitKind::Bytes, UnitKind::Frequency, UnitKind::Cycles};
   uint64_t x = 88172645463325252ULL;
   for (int i = 0; i < 20000; ++i) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -80,4 +80,32 @@ TEST(Units, SerialisationTimeRoundsUpToThePicosecond) {
   EXPECT_EQ(Rate::from_gbps(10).time_for_bits(672).ps, 67'200);
   EXPECT_EQ(Rate::from_bps(3).time_for_bits(1).ps, 333'333'333'334);
   EXPECT_EQ(Frequency{3'000'000'000}.time_for_cycles(3).ps, 1000);
+}
+
+TEST(Units, CyclesParseWithOrWithoutTheUnit) {
+  EXPECT_EQ(*parse_quantity(UnitKind::Cycles, "200").value, 200);
+  EXPECT_EQ(*parse_quantity(UnitKind::Cycles, "200cycles").value, 200);
+  EXPECT_EQ(*parse_quantity(UnitKind::Cycles, "200 cycles").value, 200);
+  EXPECT_EQ(*parse_quantity(UnitKind::Cycles, "1_000").value, 1000);
+  EXPECT_EQ(format_quantity(UnitKind::Cycles, 200), "200cycles");
+  EXPECT_EQ(format_quantity(UnitKind::Cycles, 0), "0cycles");
+  EXPECT_EQ(to_string(Cycles{1500}), "1500cycles");
+  auto frac = parse_quantity(UnitKind::Cycles, "1.5");
+  EXPECT_FALSE(frac.value);
+  EXPECT_NE(frac.error.find("not a whole number of cycles"), std::string::npos) << frac.error;
+  auto wrong = parse_quantity(UnitKind::Cycles, "200ns");
+  EXPECT_FALSE(wrong.value);
+  EXPECT_NE(wrong.error.find("unknown unit 'ns' for a cycle count"), std::string::npos) << wrong.error;
+}
+
+TEST(Units, CyclesArithmeticAndTimeAtAClock) {
+  EXPECT_EQ(Cycles{200} + Cycles{300}, Cycles{500});
+  EXPECT_EQ(Cycles{500} - Cycles{200}, Cycles{300});
+  EXPECT_EQ(Cycles{200} * 3, Cycles{600});
+  EXPECT_EQ(3 * Cycles{200}, Cycles{600});
+  EXPECT_LT(Cycles{1}, Cycles{2});
+  const Frequency clock{3'000'000'000};
+  EXPECT_EQ(Cycles{3}.at(clock), Time::from_ns(1));
+  EXPECT_EQ(clock.time_for(Cycles{3000}), Time::from_us(1));
+  EXPECT_EQ(Cycles{1}.at(clock).ps, 334);  // rounded up, as time_for_cycles
 }
