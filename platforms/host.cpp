@@ -20,6 +20,8 @@ constexpr uint64_t kApicBytes = 0x1000;
 HostParams derived(HostParams p, int64_t max_frame_bytes) {
   const int64_t mtu = max_frame_bytes - static_cast<int64_t>(net::kEthernetHeaderBytes);
   p.tcp.mss = Bytes{mtu - static_cast<int64_t>(net::kIpv4MinHeaderBytes) - static_cast<int64_t>(net::kTcpMinHeaderBytes)};
+  // TSO needs the NIC to checksum each segment it cuts (Linux drops NETIF_F_TSO without checksum offload).
+  p.nic.tso = p.nic.tso && p.driver.tx_checksum_offload;
   p.tcp.tso_max = p.nic.tso ? p.nic.tso_max_size : Bytes{0};
   return p;
 }
@@ -72,8 +74,8 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
     return neighbour_ ? neighbour_(a) : net::MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   };
   ip_layer_ = std::make_unique<kernel::IpLayer>(ctx, ip_, name_);
-  udp_ = std::make_unique<kernel::UdpLayer>(ctx, p_.udp, cpu_, *driver_, ip_, mac_, neighbour,
-                                            p_.driver.tx_checksum_offload, p_.driver.tx_descriptor, syscalls_, name_);
+  udp_ = std::make_unique<kernel::UdpLayer>(ctx, p_.udp, p_.kernel, cpu_, *driver_, ip_, mac_, neighbour, syscalls_,
+                                            name_);
   kernel::HostPort port;
   port.cpu = &cpu_;
   port.ip = ip_;
@@ -82,6 +84,8 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.transmit = [this](Frame* f, int core, uint16_t mss, kernel::Conn* c) { ip_layer_->output(f, core, mss, c); };
   port.flush = [this](int core) { ip_layer_->flush(core); };
   port.tso = p_.nic.tso;
+  port.checksum_offload = p_.driver.tx_checksum_offload;
+  port.tx_descriptor = p_.driver.tx_descriptor;
   port.syscalls = &syscalls_;
   stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), threads_, name_ + ".tcp");
   ip_layer_->attach(stack_.get(), udp_.get(), driver_.get());

@@ -29,10 +29,6 @@ struct CostTable {
   // 2-5 us on Linux (Li, Ding & Shen, "Quantifying the cost of context switch", ExpCS 2007;
   // Bendersky, "Measuring context switching and memory overheads for Linux threads", 2018).
   int64_t context_switch = 6000;
-  // One pass of a packet through the protocol layers (IP + UDP/TCP, socket lookup and queueing),
-  // data movement excluded: ~0.5 us per packet, so ~1-2 Mpps per core for small packets, which is
-  // what stock Linux reaches (Cai et al., "Understanding host network stack overheads", SIGCOMM 2021).
-  int64_t packet_protocol = 1500;
   // copy_to_user / copy_from_user of packet data: ~10 GB/s per core for data already in the LLC
   // after DMA (DDIO), so ~0.3 cycles per byte at 3 GHz (Cai et al. 2021: data copy dominates
   // large transfers).
@@ -54,8 +50,6 @@ struct CostTable {
     v(interrupt_entry, "interrupt_entry", "hardware interrupt entry and exit, charged on top of the handler, cycles",
       Limits::non_negative());
     v(context_switch, "context_switch", "switching a core between two threads, cycles", Limits::non_negative());
-    v(packet_protocol, "packet_protocol", "one packet through the protocol layers (IP + UDP/TCP), cycles",
-      Limits::non_negative());
     v(copy_per_byte, "copy_per_byte", "user<->kernel data copy, cycles per byte", Limits::non_negative());
     v(checksum_per_byte, "checksum_per_byte", "software Internet checksum, cycles per byte", Limits::non_negative());
     v(cache_miss, "cache_miss", "one load served from DRAM, cycles", Limits::non_negative());

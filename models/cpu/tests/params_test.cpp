@@ -26,7 +26,6 @@ TEST(CpuParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
       {"host_b.cpu.cost.syscall", ParamType::Integer, "500"},
       {"host_b.cpu.cost.interrupt_entry", ParamType::Integer, "1000"},
       {"host_b.cpu.cost.context_switch", ParamType::Integer, "6000"},
-      {"host_b.cpu.cost.packet_protocol", ParamType::Integer, "1500"},
       {"host_b.cpu.cost.copy_per_byte", ParamType::Real, "0.29999999999999999"},
       {"host_b.cpu.cost.checksum_per_byte", ParamType::Real, "0.25"},
       {"host_b.cpu.cost.cache_miss", ParamType::Integer, "250"},

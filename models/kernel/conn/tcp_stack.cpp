@@ -226,7 +226,13 @@ Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
 // ---------------------------------------------------------------- transmit
 
 int64_t TcpStack::output_cycles(const Conn& c) const {
-  return static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output);
+  // Per segment: TCP and IP output and the driver's descriptor, as UDP pays per datagram;
+  // without checksum offload the segment's bytes are summed in software too.
+  int64_t cycles = static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output + port_.tx_descriptor);
+  if (!port_.checksum_offload)
+    for (const auto& s : c.outbox)
+      cycles += costs().checksum_cycles(static_cast<int64_t>(s.payload.length + s.header.length()));
+  return cycles;
 }
 
 void TcpStack::collect_output(Conn& c) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernel/conn/tcp_stack.h"
 #include "kernel/driver/driver.h"
 #include "net/byte_order.h"
 #include "net/checksum.h"
@@ -10,9 +11,9 @@
 
 namespace hostwire::kernel {
 
-UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, cpu::Cpu& cpu, Driver& driver, net::Ipv4Address address,
-                   net::MacAddress mac, std::function<net::MacAddress(net::Ipv4Address)> neighbour,
-                   bool checksum_offload, int64_t tx_descriptor_cycles, Counter& syscalls, const std::string& n)
+UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, const KernelParams& k, cpu::Cpu& cpu, Driver& driver,
+                   net::Ipv4Address address, net::MacAddress mac,
+                   std::function<net::MacAddress(net::Ipv4Address)> neighbour, Counter& syscalls, const std::string& n)
     : ctx_(ctx),
       p_(p),
       cpu_(cpu),
@@ -20,15 +21,16 @@ UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, cpu::Cpu& cpu, Driver& d
       address_(address),
       mac_(mac),
       neighbour_(std::move(neighbour)),
-      checksum_offload_(checksum_offload),
-      tx_descriptor_cycles_(tx_descriptor_cycles),
+      input_cycles_(k.ip_input + k.udp_input + k.socket_deliver),
+      output_cycles_(k.udp_output + k.ip_output + driver.params().tx_descriptor),
+      checksum_offload_(driver.params().tx_checksum_offload),
       syscalls_(syscalls),
       socket_drops_(ctx.stats().counter(n + ".udp.socket_drops", "datagrams",
                                         "datagrams dropped: the receiving socket's buffer was full")),
       no_port_(ctx.stats().counter(n + ".udp.stray", "datagrams", "datagrams to a port no socket is bound to")),
       received_(ctx.stats().counter(n + ".udp.received", "datagrams", "datagrams the receiver threads read")) {}
 
-int64_t UdpLayer::poll_cycles() const { return cpu_.costs().packet_protocol; }
+int64_t UdpLayer::poll_cycles() const { return input_cycles_; }
 
 // ---------------------------------------------------------------- receive
 
@@ -133,8 +135,8 @@ UdpSendSocket& UdpLayer::open(Thread t, const std::vector<UdpFlow>& flows, const
     tags.push_back(fl.tag);
   }
   const auto& c = cpu_.costs();
-  double per = static_cast<double>(c.packet_protocol + tx_descriptor_cycles_) + c.copy_per_byte * payload.length;
-  if (!checksum_offload_) per += c.checksum_per_byte * payload.length;
+  double per = static_cast<double>(output_cycles_) + c.copy_per_byte * payload.length;
+  if (!checksum_offload_) per += c.checksum_per_byte * (payload.length + net::kUdpHeaderBytes);
   senders_.push_back(std::make_unique<UdpSendSocket>(*this, t, std::move(templates), std::move(tags),
                                                      static_cast<int64_t>(per)));
   return *senders_.back();

@@ -25,6 +25,7 @@
 namespace hostwire::kernel {
 
 class Driver;
+struct KernelParams;
 
 struct UdpParams {
   Bytes rcvbuf{212992};  // Linux net.core.rmem_default
@@ -98,9 +99,10 @@ class UdpSendSocket {
 
 class UdpLayer {
  public:
-  UdpLayer(SimContext& ctx, const UdpParams& p, cpu::Cpu& cpu, Driver& driver, net::Ipv4Address address,
-           net::MacAddress mac, std::function<net::MacAddress(net::Ipv4Address)> neighbour, bool checksum_offload,
-           int64_t tx_descriptor_cycles, Counter& syscalls, const std::string& stat_name);
+  // Costs: the kernel's per-layer table and the driver's per-descriptor cost.
+  UdpLayer(SimContext& ctx, const UdpParams& p, const KernelParams& costs, cpu::Cpu& cpu, Driver& driver,
+           net::Ipv4Address address, net::MacAddress mac, std::function<net::MacAddress(net::Ipv4Address)> neighbour,
+           Counter& syscalls, const std::string& stat_name);
 
   int64_t poll_cycles() const;
   void receive(Frame* f, net::Ipv4Address source, size_t udp_offset, int core);
@@ -123,8 +125,8 @@ class UdpLayer {
   net::Ipv4Address address_;
   net::MacAddress mac_;
   std::function<net::MacAddress(net::Ipv4Address)> neighbour_;
+  int64_t input_cycles_, output_cycles_;  // per datagram, in the poll and in the send call
   bool checksum_offload_;
-  int64_t tx_descriptor_cycles_;
   Counter& syscalls_;
   std::unordered_map<uint16_t, std::vector<std::unique_ptr<UdpReceiveSocket>>> ports_;
   std::vector<std::unique_ptr<UdpSendSocket>> senders_;
