@@ -68,6 +68,22 @@ std::unique_ptr<Connection> second_engine(const TcpParams& p, const SynAckTap& t
   return c;
 }
 
+// The send state's fields as numbers, to compare two engines.
+std::vector<uint64_t> fields(const SendState& s) {
+  auto t = [](std::optional<Time> x) { return x ? static_cast<uint64_t>(x->ps) : UINT64_MAX; };
+  const SendCounters& n = s.counters;
+  return {s.una(), s.nxt(), s.scoreboard.sacked_bytes(), s.scoreboard.lost_bytes(), s.scoreboard.retrans_bytes(),
+          s.snd_wnd, s.max_snd_wnd, s.snd_wl1, s.snd_wl2, s.fin_queued, s.fin_sent, s.fin_pos,
+          s.cc ? s.cc->cwnd() : 0, s.cc ? s.cc->ssthresh() : 0, static_cast<uint64_t>(s.recovery),
+          s.recovery_point, s.recover, s.dupacks, s.dup_bytes, s.force_retransmit, s.cwnd_limited,
+          static_cast<uint64_t>(s.consecutive_timeouts), static_cast<uint64_t>(s.rtt.srtt().ps),
+          static_cast<uint64_t>(s.rtt.rttvar().ps), static_cast<uint64_t>(s.rtt.rto().ps),
+          static_cast<uint64_t>(s.rtt.min_rtt().ps), static_cast<uint64_t>(s.rtt.backoffs()), t(s.rto_at),
+          t(s.persist_at), static_cast<uint64_t>(s.persist_backoff), n.retransmitted_segments,
+          n.retransmitted_bytes, n.fast_retransmits, n.timeouts, n.bytes_acked, n.data_segments_sent,
+          n.zero_window_probes, n.dupacks_received};
+}
+
 struct BulkRun {
   std::vector<WireRecord> wire;
   std::vector<uint64_t> a, b;
@@ -224,6 +240,45 @@ TEST(TcpSnapshot, HandOverToASecondEngineAndBack) {
     EXPECT_EQ(pipe.stats(Dir::a_to_b).seen_twice, 3u);
     EXPECT_EQ(pipe.a.fast_retransmits(), 3u);
     EXPECT_EQ(pipe.a.timeouts(), 0u);
+  }
+}
+
+// Nothing the send path decides with is left behind: a second engine restored from A's snapshot
+// in the middle of loss recovery puts on the wire exactly the segments, at exactly the times, that
+// A would have (the receive side it starts from is A's too, as nothing was sent to A).
+TEST(TcpSnapshot, ASecondEngineContinuesExactlyAsTheFirstWould) {
+  for (const char* cc : {"cubic", "newreno"}) {
+    SCOPED_TRACE(cc);
+    TcpParams p;
+    p.congestion = cc;
+    PathParams path;
+    path.delay = Time::from_ms(2);
+    path.loss = 0.01;
+    const uint64_t total = 3 << 20;
+    auto run = [&](bool hand_over) {
+      Pipe pipe(p, p, path, PathParams{}, 5);
+      pipe.record = true;
+      const SynAckTap tap(pipe);
+      pipe.connect();
+      pipe.bulk(total, /*close_when_done=*/false);
+      EXPECT_TRUE(pipe.run_until([&] { return pipe.a.in_recovery() && pipe.a.bytes_acked() > 300'000; },
+                                 Time::from_s(20)));
+      std::unique_ptr<Connection> a2;
+      if (hand_over) {
+        a2 = second_engine(p, tap, pipe.source());
+        const RestoreResult r = a2->restore(pipe.a.snapshot());
+        EXPECT_TRUE(r) << r.reason;
+        pipe.set_a_engine(a2.get());
+      }
+      EXPECT_TRUE(pipe.run_until([&] { return pipe.received_bytes() == total; }, Time::from_s(60)));
+      return std::make_pair(pipe.wire, fields(pipe.a_engine().snapshot()));
+    };
+    const auto plain = run(false);
+    const auto handed = run(true);
+    ASSERT_EQ(plain.first.size(), handed.first.size());
+    for (size_t i = 0; i < plain.first.size(); ++i)
+      ASSERT_TRUE(same(plain.first[i], handed.first[i])) << "segment " << i;
+    EXPECT_EQ(plain.second, handed.second);
   }
 }
 
