@@ -43,6 +43,10 @@ class CongestionControl {
   virtual void on_rto(Time now, uint64_t bytes_in_flight) = 0;
   virtual uint64_t cwnd() const = 0;      // bytes
   virtual uint64_t ssthresh() const = 0;  // bytes
+  // A copy with the algorithm's whole state (cwnd, ssthresh and its own: CUBIC's W_max, epoch,
+  // K, ...), for a connection's send-state snapshot; null when the algorithm cannot be copied
+  // (a snapshot of a connection using it is then refused by restore()).
+  virtual std::unique_ptr<CongestionControl> clone() const { return nullptr; }
 };
 
 // "newreno" or "cubic"; nullptr for an unknown name.

@@ -9,7 +9,7 @@ using namespace net::tcp_flag;
 namespace {
 
 constexpr uint32_t kTimestampsOptionBytes = 12;  // NOP NOP kind len TSval TSecr, on every segment
-constexpr uint64_t kMaxUnscaledWindow = 65535;
+constexpr uint64_t kMaxUnscaledWindow = ReceivePath::kMaxUnscaledWindow;
 constexpr uint8_t kMaxWindowShift = 14;  // RFC 7323 section 2.3
 
 // The smallest shift that lets the whole receive buffer be offered.
@@ -52,17 +52,13 @@ const char* close_reason_name(CloseReason r) {
 Connection::Connection(const TcpParams& params, std::unique_ptr<CongestionControl> cc,
                        uint32_t initial_sequence_number, uint16_t local_port, uint16_t remote_port)
     : p_(params),
-      cc_(std::move(cc)),
       snd_space_{initial_sequence_number},
       local_port_(local_port),
       remote_port_(remote_port),
-      rtt_(params.rto_initial, params.rto_min, params.rto_max) {
-  rcv_shift_ = p_.window_scaling ? window_shift_for(static_cast<uint64_t>(p_.rcvbuf.n)) : 0;
-  send_mss_ = static_cast<uint32_t>(p_.mss.n);
-  set_tso_max(static_cast<uint32_t>(p_.tso_max.n));
+      snd_(params, snd_space_),
+      rcv_(params, params.window_scaling ? window_shift_for(static_cast<uint64_t>(params.rcvbuf.n)) : 0) {
+  if (cc) snd_.install_congestion_control(std::move(cc));
 }
-
-void Connection::set_tso_max(uint32_t bytes) { tso_max_ = std::min<uint32_t>(bytes, 65536); }
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -71,9 +67,9 @@ bool Connection::synchronized() const {
   return state_ != State::closed && state_ != State::listen && state_ != State::syn_sent;
 }
 
-uint32_t Connection::ts_now(Time now) const {
-  // A 1 us clock (Linux's tcp_usec_ts), offset by the ISS so the two ends' clocks differ.
-  return static_cast<uint32_t>(now.ps / 1'000'000) + snd_space_.initial;
+bool Connection::can_output() const {
+  return syn_acked_ && (state_ == State::established || state_ == State::close_wait ||
+                        state_ == State::fin_wait_1 || state_ == State::closing || state_ == State::last_ack);
 }
 
 void Connection::set_state(State s, Time now) {
@@ -84,9 +80,8 @@ void Connection::set_state(State s, Time now) {
 }
 
 void Connection::reset_timers() {
-  rto_at_.reset();
-  persist_at_.reset();
-  delack_at_.reset();
+  snd_.reset_timers();
+  rcv_.clear_delack();
   time_wait_at_.reset();
 }
 
@@ -96,28 +91,15 @@ void Connection::enter_closed(Time now, CloseReason why) {
   set_state(State::closed, now);
 }
 
-uint64_t Connection::cwnd() const {
-  return cc_ ? cc_->cwnd() : static_cast<uint64_t>(p_.initial_window) * send_mss_;
-}
-
-uint64_t Connection::ssthresh() const { return cc_ ? cc_->ssthresh() : UINT32_MAX; }
-
-uint64_t Connection::bytes_in_flight() const { return sb_.pipe(dup_bytes_); }
-
-uint64_t Connection::unsent_bytes() const {
-  if (!syn_acked_) return sndbuf_.size();
-  const uint64_t nxt = sb_.high_data(), end = data_end();
-  return end > nxt ? end - nxt : 0;
-}
-
-size_t Connection::send_space() const {
-  const uint64_t cap = static_cast<uint64_t>(p_.sndbuf.n);
-  return cap > sndbuf_.size() ? static_cast<size_t>(cap - sndbuf_.size()) : 0;
+void Connection::enter_time_wait(Time now) {
+  set_state(State::time_wait, now);
+  reset_timers();
+  time_wait_at_ = now + p_.msl + p_.msl;
 }
 
 std::optional<Time> Connection::next_timer() const {
   std::optional<Time> t;
-  for (const auto& x : {rto_at_, persist_at_, delack_at_, time_wait_at_})
+  for (const auto& x : {snd_.rto_at(), snd_.persist_at(), rcv_.delack_at(), time_wait_at_})
     if (x && (!t || *x < *t)) t = x;
   return t;
 }
@@ -152,22 +134,22 @@ void Connection::send_syn(Time now, bool with_ack) {
   if (with_ack) {  // answer only what the peer offered
     h.flags |= ack;
     h.ack = rcv_space_.wire(1);
-    if (ws_ok_) h.options.window_scale = rcv_shift_;
+    if (ws_ok_) h.options.window_scale = rcv_.window_shift();
     h.options.sack_permitted = sack_ok_;
-    if (ts_ok_) h.options.timestamps = net::TcpTimestamps{ts_now(now), ts_recent_};
-    last_ack_sent_ = 1;
+    if (ts_ok_) h.options.timestamps = net::TcpTimestamps{snd_.ts_now(now), rcv_.ts_recent()};
+    rcv_.set_last_ack_sent(1);
   } else {
-    if (p_.window_scaling) h.options.window_scale = rcv_shift_;
+    if (p_.window_scaling) h.options.window_scale = rcv_.window_shift();
     h.options.sack_permitted = p_.sack;
-    if (p_.timestamps) h.options.timestamps = net::TcpTimestamps{ts_now(now), 0};
+    if (p_.timestamps) h.options.timestamps = net::TcpTimestamps{snd_.ts_now(now), 0};
   }
   if (syn_sends_ > 0) {
     syn_retransmitted_ = true;
-    ++retransmitted_segments_;
+    ++snd_.counters().retransmitted_segments;
   }
   ++syn_sends_;
   syn_sent_at_ = now;
-  arm_rto(now);
+  snd_.arm_rto(now);
   ++segments_sent_;
   out_.push_back(std::move(s));
 }
@@ -177,37 +159,20 @@ void Connection::take_syn_options(const net::TcpOptions& o) {
   ws_ok_ = p_.window_scaling && o.window_scale.has_value();
   sack_ok_ = p_.sack && o.sack_permitted;
   ts_ok_ = p_.timestamps && o.timestamps.has_value();
-  snd_shift_ = ws_ok_ ? std::min(*o.window_scale, kMaxWindowShift) : 0;
-  if (!ws_ok_) rcv_shift_ = 0;
+  const uint8_t snd_shift = ws_ok_ ? std::min(*o.window_scale, kMaxWindowShift) : 0;
   const uint32_t opt = ts_ok_ ? kTimestampsOptionBytes : 0;
-  send_mss_ = std::min<uint32_t>(peer_mss_, static_cast<uint32_t>(p_.mss.n)) - opt;
-  rcv_mss_ = std::min<uint32_t>(536, static_cast<uint32_t>(p_.mss.n) - opt);
-  if (ts_ok_) {
-    ts_recent_ = o.timestamps->tsval;
-    ts_recent_valid_ = true;
-  }
-  rq_.reset(1);
-  rcv_adv_ = 1 + std::min<uint64_t>(static_cast<uint64_t>(p_.rcvbuf.n), kMaxUnscaledWindow);
+  snd_.negotiate(std::min<uint32_t>(peer_mss_, static_cast<uint32_t>(p_.mss.n)) - opt, snd_shift, sack_ok_, ts_ok_);
+  rcv_.negotiate(ws_ok_, ts_ok_, std::min<uint32_t>(536, static_cast<uint32_t>(p_.mss.n) - opt),
+                 ts_ok_ ? std::optional<uint32_t>(o.timestamps->tsval) : std::nullopt);
 }
 
 void Connection::establish(Time now, const Segment& s) {
   syn_acked_ = true;
-  sb_.reset(1);
-  if (!syn_retransmitted_) rtt_.sample(now - syn_sent_at_);  // Karn: not from a repeated SYN
-  rto_at_.reset();
+  if (!syn_retransmitted_) snd_.rtt().sample(now - syn_sent_at_);  // Karn: not from a repeated SYN
   const bool syn_ack = s.has(syn);
-  snd_wnd_ = static_cast<uint64_t>(s.header.window) << (syn_ack ? 0 : snd_shift_);
-  max_snd_wnd_ = snd_wnd_;
-  snd_wl1_ = rcv_space_.unwrap(s.header.seq, rcv_nxt());
-  snd_wl2_ = 1;
-  if (!cc_) {
-    CongestionParams cp;
-    cp.mss = send_mss_;
-    cp.initial_window = static_cast<uint32_t>(p_.initial_window);
-    cc_ = make_congestion_control(p_.congestion, cp);
-    if (!cc_) cc_ = make_congestion_control("newreno", cp);
-  }
-  set_state(fin_queued_ ? State::fin_wait_1 : State::established, now);
+  snd_.establish(static_cast<uint64_t>(s.header.window) << (syn_ack ? 0 : snd_.options().window_shift),
+                 rcv_space_.unwrap(s.header.seq, rcv_nxt()));
+  set_state(snd_.fin_queued() ? State::fin_wait_1 : State::established, now);
 }
 
 void Connection::on_segment_listen(const Segment& s, Time now) {
@@ -246,9 +211,9 @@ void Connection::on_segment_syn_sent(const Segment& s, Time now) {
   take_syn_options(s.header.options);
   if (ack_ok) {
     establish(now, s);
-    ack_now_ = true;
+    rcv_.request_ack();
     output(now);
-    if (ack_now_) send_ack(now);
+    if (rcv_.ack_pending()) send_ack(now);
   } else {  // simultaneous open (RFC 9293 figure 7)
     set_state(State::syn_rcvd, now);
     send_syn(now, true);
@@ -260,40 +225,35 @@ void Connection::on_segment_syn_sent(const Segment& s, Time now) {
 
 size_t Connection::send(std::span<const uint8_t> data, Time now) {
   last_now_ = now;
-  if (fin_queued_ || !(state_ == State::syn_sent || state_ == State::syn_rcvd || state_ == State::established ||
-                       state_ == State::close_wait))
+  if (snd_.fin_queued() || !(state_ == State::syn_sent || state_ == State::syn_rcvd ||
+                             state_ == State::established || state_ == State::close_wait))
     return 0;
   const size_t n = std::min(send_space(), data.size());
   if (n == 0) return 0;
-  sndbuf_.append(data.first(n));
+  snd_.append(data.first(n));
   output(now);
   return n;
 }
 
 size_t Connection::send_shared(const PayloadSlice& data, Time now) {
   last_now_ = now;
-  if (fin_queued_ || !(state_ == State::syn_sent || state_ == State::syn_rcvd || state_ == State::established ||
-                       state_ == State::close_wait))
+  if (snd_.fin_queued() || !(state_ == State::syn_sent || state_ == State::syn_rcvd ||
+                             state_ == State::established || state_ == State::close_wait))
     return 0;
   const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(send_space(), data.length));
   if (n == 0) return 0;
-  sndbuf_.append(data.sub(0, n));
+  snd_.append(data.sub(0, n));
   output(now);
   return n;
 }
 
 size_t Connection::receive(std::span<uint8_t> out, Time now) {
   last_now_ = now;
-  const size_t n = rq_.read(out);
+  const size_t n = rcv_.read(out);
   if (n == 0) return 0;
-  if (state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) {
-    // Linux's __tcp_cleanup_rbuf: announce the space when the offer at least doubles.
-    const uint64_t cur = rcv_wnd();
-    if (cur * 2 <= static_cast<uint64_t>(p_.rcvbuf.n)) {
-      const uint64_t next = (select_window() >> rcv_shift_) << rcv_shift_;
-      if (next > cur && next >= 2 * cur) send_ack(now);
-    }
-  }
+  if ((state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) &&
+      rcv_.window_update_due())
+    send_ack(now);
   return n;
 }
 
@@ -307,8 +267,7 @@ void Connection::close(Time now) {
     case State::syn_rcvd:
     case State::established:
     case State::close_wait:
-      fin_queued_ = true;
-      fin_pos_ = data_end();
+      snd_.queue_fin();
       set_state(state_ == State::close_wait ? State::last_ack : State::fin_wait_1, now);
       output(now);
       return;
@@ -325,7 +284,7 @@ void Connection::abort(Time now) {
     case State::fin_wait_1:
     case State::fin_wait_2:
     case State::close_wait:
-      send_rst(snd_space_.wire(syn_acked_ ? sb_.high_data() : 1), now);
+      send_rst(snd_space_.wire(syn_acked_ ? snd_.nxt() : 1), now);
       break;
     default:
       break;
@@ -335,16 +294,6 @@ void Connection::abort(Time now) {
 
 // ---------------------------------------------------------------------------------------------
 // Segment arrival (RFC 9293 section 3.10.7)
-
-bool Connection::acceptable(uint64_t start, uint32_t len) const {
-  const uint64_t nxt = rcv_nxt(), wnd = rcv_wnd();
-  if (len == 0) return wnd == 0 ? start == nxt : (start >= nxt && start < nxt + wnd);
-  // A zero window still takes the ACK, RST and a bare FIN of a segment at RCV.NXT (its data is
-  // then trimmed), as Linux's tcp_sequence() does.
-  if (wnd == 0) return start == nxt;
-  const uint64_t last = start + len - 1;
-  return (start >= nxt && start < nxt + wnd) || (last >= nxt && last < nxt + wnd);
-}
 
 void Connection::on_segment(const Segment& s, Time now) {
   last_now_ = now;
@@ -375,10 +324,9 @@ void Connection::on_segment(const Segment& s, Time now) {
   // PAWS, lightly (RFC 7323 section 5): a timestamp older than TS.Recent marks an old segment;
   // its data is still taken if new, but its timestamp is neither recorded nor used for RTTM.
   bool ts_fresh = ts_ok_ && h.options.timestamps.has_value();
-  if (ts_fresh && !s.has(rst) && ts_recent_valid_ && seq_lt(h.options.timestamps->tsval, ts_recent_))
-    ts_fresh = false;
+  if (ts_fresh && !s.has(rst) && rcv_.older_than_recent(h.options.timestamps->tsval)) ts_fresh = false;
 
-  if (!simultaneous && !acceptable(seg_start, len)) {
+  if (!simultaneous && !rcv_.acceptable(seg_start, len)) {
     if (!s.has(rst)) {
       if (state_ == State::time_wait && s.has(fin)) time_wait_at_ = now + p_.msl + p_.msl;
       send_ack(now);
@@ -411,7 +359,7 @@ void Connection::on_segment(const Segment& s, Time now) {
   if (!s.has(ack)) return;
 
   // RFC 7323 section 4.3: TS.Recent from the segment that the next ACK acknowledges.
-  if (ts_fresh && seg_start <= last_ack_sent_) ts_recent_ = h.options.timestamps->tsval;
+  if (ts_fresh) rcv_.note_timestamp(seg_start, h.options.timestamps->tsval);
 
   if (!syn_acked_) {
     if (h.ack != snd_space_.wire(1)) {
@@ -423,231 +371,46 @@ void Connection::on_segment(const Segment& s, Time now) {
   }
   process_ack(s, seg_start, now, ts_fresh);
   if (state_ == State::closed) return;
-  process_data(s, seg_start, now);
+  if ((state_ == State::established || state_ == State::fin_wait_1 || state_ == State::fin_wait_2) &&
+      rcv_.on_data(s, seg_start, now))
+    process_fin(now);
   output(now);
-  if (ack_now_) send_ack(now);
+  if (rcv_.ack_pending()) send_ack(now);
 }
 
 void Connection::process_ack(const Segment& s, uint64_t seg_start, Time now, bool ts_fresh) {
-  const net::TcpHeader& h = s.header;
-  const uint64_t old_una = sb_.una();
-  const uint64_t ack64 = snd_space_.unwrap(h.ack, old_una);
-  if (ack64 > sb_.high_data()) {  // acknowledges something not yet sent
+  if (!snd_.on_ack(s, seg_start, now, ts_fresh)) {
     send_ack(now);
     return;
   }
-  bool window_changed = false;
-  // RFC 9293 3.10.7.4: take the window from the newest segment (SND.WL1, SND.WL2).
-  if (ack64 >= old_una &&
-      (old_una < ack64 || snd_wl1_ < seg_start || (snd_wl1_ == seg_start && snd_wl2_ <= ack64))) {
-    const uint64_t wnd = static_cast<uint64_t>(h.window) << snd_shift_;
-    window_changed = wnd != snd_wnd_;
-    snd_wnd_ = wnd;
-    snd_wl1_ = seg_start;
-    snd_wl2_ = ack64;
-    max_snd_wnd_ = std::max(max_snd_wnd_, wnd);
-  }
-  if (ack64 > old_una) {
-    on_new_ack(s, ack64, now, ts_fresh);
-  } else if (ack64 == old_una) {
-    uint64_t newly_sacked = 0;
-    if (sack_ok_) {
-      for (uint8_t i = 0; i < h.options.sack_blocks; ++i) {
-        const uint64_t l = snd_space_.unwrap(h.options.sack[i].left, old_una);
-        const uint64_t r = snd_space_.unwrap(h.options.sack[i].right, old_una);
-        if (r > l) newly_sacked += sb_.sack(l, r);
-      }
-      if (newly_sacked > 0) sb_.update_lost(static_cast<uint64_t>(p_.dupthresh), send_mss_);
-    }
-    // RFC 5681 section 2: a duplicate ACK carries no data and no window change while data is out.
-    if (sb_.outstanding() > 0 && s.payload.length == 0 && !s.has(syn) && !s.has(fin) && !window_changed) {
-      ++dupacks_received_;
-      ++dupacks_;
-      if (!sack_ok_) dup_bytes_ = std::min<uint64_t>(dup_bytes_ + send_mss_, sb_.outstanding());
-    }
-    if (newly_sacked > 0 && cc_) {
-      AckEvent ev;
-      ev.now = now;
-      ev.newly_acked = newly_sacked;
-      ev.bytes_in_flight = sb_.pipe(dup_bytes_);
-      ev.min_rtt = rtt_.min_rtt();
-      ev.in_recovery = recovery_ == Recovery::fast;
-      ev.app_limited = !cwnd_limited_;
-      cc_->on_ack(ev);
-    }
-    if (recovery_ == Recovery::open && sb_.outstanding() > 0) {
-      const bool lost = dupacks_ >= static_cast<uint64_t>(p_.dupthresh) || (sack_ok_ && sb_.first_lost());
-      // RFC 6582 section 3.2 step 1 (recover): no new episode for duplicates of data sent
-      // before the last one began; an ACK that reached `recover` has seen all of it.
-      if (lost && (sack_ok_ || sb_.una() >= recover_)) enter_recovery(now);
-    }
-  }
   // Our FIN acknowledged.
-  if (fin_sent_ && sb_.una() > fin_pos_) {
+  if (snd_.fin_acked()) {
     if (state_ == State::fin_wait_1) {
       set_state(State::fin_wait_2, now);
     } else if (state_ == State::closing) {
-      set_state(State::time_wait, now);
-      reset_timers();
-      time_wait_at_ = now + p_.msl + p_.msl;
+      enter_time_wait(now);
     } else if (state_ == State::last_ack) {
       enter_closed(now, CloseReason::none);
     }
   }
 }
 
-void Connection::on_new_ack(const Segment& s, uint64_t ack64, Time now, bool ts_fresh) {
-  const net::TcpHeader& h = s.header;
-  const uint64_t old_una = sb_.una();
-  const Scoreboard::Acked acked = sb_.ack(ack64);
-  uint64_t newly_sacked = 0;
-  if (sack_ok_) {
-    for (uint8_t i = 0; i < h.options.sack_blocks; ++i) {
-      const uint64_t l = snd_space_.unwrap(h.options.sack[i].left, ack64);
-      const uint64_t r = snd_space_.unwrap(h.options.sack[i].right, ack64);
-      if (r > l) newly_sacked += sb_.sack(l, r);
-    }
-    if (newly_sacked > 0) sb_.update_lost(static_cast<uint64_t>(p_.dupthresh), send_mss_);
-  }
-  const uint64_t dend = data_end();
-  const uint64_t data_acked = std::min(ack64, dend) - std::min(old_una, dend);
-  bytes_acked_ += data_acked;
-  sndbuf_.release(std::min(ack64, dend) - 1);
-
-  // RTT: from the send time of data never retransmitted (Karn), else from the echoed
-  // timestamp, which names the transmission that was acknowledged (RFC 7323 section 4.1).
-  Time sample{};
-  if (acked.has_first_sent && !acked.retransmitted) {
-    sample = now - acked.first_sent;
-  } else if (ts_fresh && h.options.timestamps->tsecr != 0) {
-    const uint32_t ticks = ts_now(now) - h.options.timestamps->tsecr;
-    if (ticks < (1u << 31)) sample = Time::from_us(ticks);
-  }
-  if (sample.ps > 0) rtt_.sample(sample);
-  consecutive_timeouts_ = 0;
-
-  switch (recovery_) {
-    case Recovery::fast:
-      if (ack64 >= recovery_point_) {
-        recovery_ = Recovery::open;
-        dupacks_ = 0;
-        dup_bytes_ = 0;
-        if (cc_) cc_->on_exit_recovery(now, sb_.pipe());
-      } else if (!sack_ok_) {
-        // RFC 6582 section 3.2 step 5, in pipe form: deflate by the data acknowledged, add
-        // back one SMSS, and retransmit the next hole at once.
-        dup_bytes_ = dup_bytes_ > acked.bytes ? dup_bytes_ - acked.bytes : 0;
-        if (acked.bytes >= send_mss_) dup_bytes_ += send_mss_;
-        dup_bytes_ = std::min(dup_bytes_, sb_.outstanding());
-        sb_.mark_first_lost();
-        force_retransmit_ = true;
-      }
-      break;
-    case Recovery::loss:
-      if (ack64 >= recovery_point_) recovery_ = Recovery::open;
-      dupacks_ = 0;
-      dup_bytes_ = 0;
-      break;
-    case Recovery::open:
-      dupacks_ = 0;
-      dup_bytes_ = 0;
-      break;
-  }
-  if (cc_) {
-    AckEvent ev;
-    ev.now = now;
-    ev.newly_acked = acked.newly_acked_unsacked + newly_sacked;
-    ev.bytes_in_flight = sb_.pipe(dup_bytes_);
-    ev.rtt = sample;
-    ev.min_rtt = rtt_.min_rtt();
-    ev.in_recovery = recovery_ == Recovery::fast;
-    ev.app_limited = !cwnd_limited_;
-    cc_->on_ack(ev);
-  }
-  // RFC 6298 (5.2), (5.3).
-  if (sb_.outstanding() == 0) rto_at_.reset();
-  else arm_rto(now);
-  if (recovery_ == Recovery::open && sack_ok_ && sb_.first_lost()) enter_recovery(now);
-}
-
-void Connection::process_data(const Segment& s, uint64_t seg_start, Time now) {
-  if (state_ != State::established && state_ != State::fin_wait_1 && state_ != State::fin_wait_2) return;
-  const uint32_t plen = s.payload.length;
-  bool has_fin = s.has(fin);
-  if (plen == 0 && !has_fin) return;
-  const uint64_t start = seg_start + (s.has(syn) ? 1 : 0);
-  uint32_t keep = plen;
-  if (start + plen > rcv_adv_) {  // beyond the window we offered: trimmed, and the FIN with it
-    keep = rcv_adv_ > start ? static_cast<uint32_t>(rcv_adv_ - start) : 0;
-    has_fin = false;
-    ack_now_ = true;
-  }
-  if (keep > 0) {
-    const Reassembly::Insert in = rq_.insert(start, s.payload.sub(0, keep));
-    bytes_received_ += in.in_order;
-    const uint32_t cap = static_cast<uint32_t>(p_.mss.n) - (ts_ok_ ? kTimestampsOptionBytes : 0);
-    rcv_mss_ = std::max(rcv_mss_, std::min(keep, cap));
-    // Out of order, a filled hole or a duplicate: ACK at once (RFC 5681 section 4.2, Linux
-    // quickack), so the sender's loss detection is not delayed.
-    if (in.out_of_order || in.filled_hole || in.duplicate) ack_now_ = true;
-    else schedule_ack(in.in_order, now);
-  }
-  if (has_fin) peer_fin_pos_ = start + plen;
-  if (peer_fin_pos_ && !fin_received_ && rq_.rcv_nxt() == *peer_fin_pos_) process_fin(now);
-}
-
-void Connection::schedule_ack(uint64_t bytes, Time now) {
-  unacked_bytes_ += bytes;
-  if (p_.delayed_ack.ps == 0 || unacked_bytes_ >= static_cast<uint64_t>(p_.ack_every) * rcv_mss_) {
-    ack_now_ = true;
-  } else if (!delack_at_) {
-    delack_at_ = now + p_.delayed_ack;
-  }
-}
-
 void Connection::process_fin(Time now) {
-  fin_received_ = true;
-  ack_now_ = true;
+  rcv_.on_fin();
   switch (state_) {
     case State::established:
       set_state(State::close_wait, now);
       break;
     case State::fin_wait_1:
-      if (fin_sent_ && sb_.una() > fin_pos_) {
-        set_state(State::time_wait, now);
-        reset_timers();
-        time_wait_at_ = now + p_.msl + p_.msl;
-      } else {
-        set_state(State::closing, now);
-      }
+      if (snd_.fin_acked()) enter_time_wait(now);
+      else set_state(State::closing, now);
       break;
     case State::fin_wait_2:
-      set_state(State::time_wait, now);
-      reset_timers();
-      time_wait_at_ = now + p_.msl + p_.msl;
+      enter_time_wait(now);
       break;
     default:
       break;
   }
-}
-
-uint64_t Connection::select_window() const {
-  // Receiver silly-window avoidance (RFC 9293 section 3.8.6.2.2): move the right edge only
-  // when it can move by min(half the buffer, one MSS); never pull it back.
-  const uint64_t buf = static_cast<uint64_t>(p_.rcvbuf.n);
-  const uint64_t free = buf > rq_.readable() ? buf - rq_.readable() : 0;
-  const uint64_t cur = rcv_wnd();
-  const uint64_t step = std::min<uint64_t>(buf / 2, rcv_mss_);
-  const uint64_t limit = kMaxUnscaledWindow << rcv_shift_;
-  return std::min(free >= cur + step ? free : cur, limit);
-}
-
-uint16_t Connection::window_field() {
-  // Rounded down to the scale: the edge may look to recede by less than 2^shift, which
-  // RFC 7323 section 2.4 allows; we keep accepting up to the furthest edge offered.
-  const uint64_t field = std::min<uint64_t>(select_window() >> rcv_shift_, kMaxUnscaledWindow);
-  rcv_adv_ = std::max(rcv_adv_, rcv_nxt() + (field << rcv_shift_));
-  return static_cast<uint16_t>(field);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -661,29 +424,28 @@ Segment Connection::make_segment(uint64_t seq, uint16_t flags, Time now) {
   h.seq = snd_space_.wire(seq);
   h.flags = flags;
   if (flags & ack) h.ack = rcv_space_.wire(rcv_nxt());
-  h.window = window_field();
-  if (ts_ok_) h.options.timestamps = net::TcpTimestamps{ts_now(now), ts_recent_};
-  if (sack_ok_ && rq_.has_out_of_order())
-    h.options.sack_blocks = rq_.sack_blocks(rcv_space_, h.options.sack.data(), ts_ok_ ? 3 : 4);
+  h.window = rcv_.window_field();
+  if (ts_ok_) h.options.timestamps = net::TcpTimestamps{snd_.ts_now(now), rcv_.ts_recent()};
+  if (sack_ok_ && rcv_.reassembly().has_out_of_order())
+    h.options.sack_blocks = rcv_.reassembly().sack_blocks(rcv_space_, h.options.sack.data(), ts_ok_ ? 3 : 4);
   return s;
+}
+
+void Connection::account(const Segment& s) {
+  if (s.has(ack)) rcv_.on_ack_sent();
+  ++segments_sent_;
 }
 
 void Connection::emit(Segment&& s, Time now) {
   (void)now;
-  if (s.has(ack)) {
-    last_ack_sent_ = rcv_nxt();
-    ack_now_ = false;
-    delack_at_.reset();
-    unacked_bytes_ = 0;
-  }
-  ++segments_sent_;
+  account(s);
   out_.push_back(std::move(s));
 }
 
 void Connection::send_ack(Time now) {
   if (!synchronized() || state_ == State::closed) return;
   ++acks_sent_;
-  emit(make_segment(syn_acked_ ? sb_.high_data() : 1, ack, now), now);
+  emit(make_segment(syn_acked_ ? snd_.nxt() : 1, ack, now), now);
 }
 
 void Connection::send_rst(uint32_t seq, Time now) {
@@ -696,134 +458,7 @@ void Connection::send_rst(uint32_t seq, Time now) {
 }
 
 void Connection::output(Time now) {
-  if (!syn_acked_) return;
-  if (state_ != State::established && state_ != State::close_wait && state_ != State::fin_wait_1 &&
-      state_ != State::closing && state_ != State::last_ack)
-    return;
-  bool cwnd_blocked = false;
-  for (;;) {
-    const uint64_t cw = cwnd();
-    const uint64_t pipe = sb_.pipe(dup_bytes_);
-    // NextSeg rule 1 (and go-back-N after a timeout): segments presumed lost.
-    if (SentSegment* r = sb_.next_lost()) {
-      if (force_retransmit_ || pipe + r->len <= cw) {
-        force_retransmit_ = false;
-        retransmit(*r, now);
-        continue;
-      }
-      cwnd_blocked = true;
-      break;
-    }
-    force_retransmit_ = false;
-    // Rule 2: new data.
-    if (send_new_data(now, cw, pipe, cwnd_blocked)) continue;
-    if (cwnd_blocked) break;
-    // Rule 3: during SACK recovery, an unSACKed segment below the highest SACK.
-    if (recovery_ == Recovery::fast && sack_ok_) {
-      if (SentSegment* r = sb_.next_unsacked_below_high_sack()) {
-        if (pipe + r->len <= cw) {
-          retransmit(*r, now);
-          continue;
-        }
-        cwnd_blocked = true;
-      }
-    }
-    break;
-  }
-  cwnd_limited_ = cwnd_blocked;
-  // Data waits and nothing is in flight to bring an ACK: only the window can be closed
-  // (Nagle and cwnd never hold back the first segment). Probe it (RFC 9293 3.8.6.1).
-  if (sb_.outstanding() == 0 && unsent_bytes() > 0 && !rto_at_ && !persist_at_) {
-    const Time base = rtt_.rto();
-    Time wait = base;
-    for (int i = 0; i < persist_backoff_ && wait < p_.rto_max; ++i) wait = wait + wait;
-    persist_at_ = now + std::min(wait, p_.rto_max);
-  }
-}
-
-bool Connection::send_new_data(Time now, uint64_t cw, uint64_t pipe, bool& cwnd_blocked) {
-  const uint64_t nxt = sb_.high_data();
-  const uint64_t dend = data_end();
-  const uint64_t unsent = dend > nxt ? dend - nxt : 0;
-  const bool fin_pending = fin_queued_ && !fin_sent_;
-  if (unsent == 0 && !fin_pending) return false;
-  if (unsent == 0) {  // a bare FIN: it needs no buffer at the peer, so no window
-    if (pipe + 1 > cw) {
-      cwnd_blocked = true;
-      return false;
-    }
-    Segment s = make_segment(nxt, ack | fin, now);
-    sb_.on_send(nxt, 1, true, now);
-    fin_sent_ = true;
-    if (!rto_at_) arm_rto(now);
-    emit(std::move(s), now);
-    return true;
-  }
-  const uint64_t wnd_end = sb_.una() + snd_wnd_;
-  const uint64_t usable = wnd_end > nxt ? wnd_end - nxt : 0;
-  const uint64_t max_seg = tso_max_ > send_mss_ ? tso_max_ / send_mss_ * send_mss_ : send_mss_;
-  uint64_t len = std::min({unsent, max_seg, usable});
-  if (len == 0) return false;
-  // Sender silly-window avoidance (RFC 9293 3.8.6.2.1): a window-limited runt waits for the
-  // window to reach half the largest the peer has offered.
-  // The persist timer is also the RFC's override timeout that sends the runt anyway.
-  if (len < send_mss_ && len < unsent && 2 * len < max_snd_wnd_ && !sws_override_) return false;
-  const uint64_t room = cw > pipe ? cw - pipe : 0;
-  if (len > room) {
-    if (room < send_mss_) {
-      cwnd_blocked = true;
-      return false;
-    }
-    len = room / send_mss_ * send_mss_;
-  }
-  // Nagle (RFC 896, RFC 9293 3.7.4): a runt waits while anything is unacknowledged, unless
-  // the application closed (Linux pushes the tail with the FIN).
-  if (len < send_mss_ && p_.nagle && !fin_queued_ && sb_.outstanding() > 0) return false;
-
-  const bool with_fin = fin_queued_ && nxt + len == dend;
-  uint16_t flags = ack;
-  if (nxt + len == dend) flags |= psh;
-  if (with_fin) flags |= fin;
-  Segment s = make_segment(nxt, flags, now);
-  s.payload = sndbuf_.slice(nxt - 1, static_cast<uint32_t>(len));
-  for (uint64_t off = 0; off < len; off += send_mss_) {
-    const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(send_mss_, len - off));
-    const bool last_fin = with_fin && off + n == len;
-    sb_.on_send(nxt + off, n + (last_fin ? 1 : 0), last_fin, now);
-  }
-  if (with_fin) fin_sent_ = true;
-  ++data_segments_sent_;
-  if (!rto_at_) arm_rto(now);
-  persist_at_.reset();
-  persist_backoff_ = 0;
-  emit(std::move(s), now);
-  return true;
-}
-
-void Connection::retransmit(SentSegment& r, Time now) {
-  const uint32_t data_len = r.len - (r.fin ? 1 : 0);
-  uint16_t flags = ack;
-  if (r.fin) flags |= fin;
-  if (r.start + data_len == data_end()) flags |= psh;
-  Segment s = make_segment(r.start, flags, now);
-  if (data_len > 0) s.payload = sndbuf_.slice(r.start - 1, data_len);
-  // Re-arm on the retransmission at snd.una (RFC 6298 5.3's spirit, Linux's habit), so a
-  // repair under way is not cut short by a timer set for the original.
-  if (r.start == sb_.una() || !rto_at_) arm_rto(now);
-  sb_.on_retransmit(r, now);
-  ++retransmitted_segments_;
-  retransmitted_bytes_ += data_len;
-  emit(std::move(s), now);
-}
-
-void Connection::enter_recovery(Time now) {
-  recovery_ = Recovery::fast;
-  recovery_point_ = recover_ = sb_.high_data();
-  ++fast_retransmits_;
-  if (cc_) cc_->on_enter_recovery(now, sb_.outstanding());
-  if (!sb_.first_lost()) sb_.mark_first_lost();
-  // RFC 6675 step 4.3 / RFC 6582 step 2: the first retransmission goes whatever pipe says.
-  force_retransmit_ = true;
+  if (can_output()) snd_.output(now, *this);
 }
 
 void Connection::on_rto(Time now) {
@@ -832,45 +467,11 @@ void Connection::on_rto(Time now) {
       enter_closed(now, CloseReason::timed_out);
       return;
     }
-    rtt_.backoff();
+    snd_.rtt().backoff();
     send_syn(now, state_ == State::syn_rcvd || passive_);
     return;
   }
-  if (sb_.outstanding() == 0) return;
-  if (consecutive_timeouts_ >= p_.retries) {
-    enter_closed(now, CloseReason::timed_out);
-    return;
-  }
-  ++timeouts_;
-  ++consecutive_timeouts_;
-  if (cc_) cc_->on_rto(now, sb_.outstanding());
-  sb_.mark_all_lost();
-  recovery_ = Recovery::loss;
-  recovery_point_ = recover_ = sb_.high_data();
-  dupacks_ = 0;
-  dup_bytes_ = 0;
-  rtt_.backoff();
-  force_retransmit_ = true;
-  arm_rto(now);
-}
-
-void Connection::on_persist(Time now) {
-  if (sb_.outstanding() > 0 || unsent_bytes() == 0) return;
-  if (sb_.una() + snd_wnd_ > sb_.high_data()) {  // a sliver of window: fill it (RFC 9293 3.8.6.2.1 (d))
-    sws_override_ = true;
-    output(now);
-    sws_override_ = false;
-    if (sb_.outstanding() > 0) return;
-  }
-  // Linux's window probe: a pure ACK one below SND.UNA, which the receiver must answer with
-  // its current window (RFC 9293 3.10.7.4: an unacceptable segment is acknowledged).
-  ++zero_window_probes_;
-  ++persist_backoff_;
-  Segment s = make_segment(sb_.high_data() - 1, ack, now);
-  emit(std::move(s), now);
-  Time wait = rtt_.rto();
-  for (int i = 0; i < persist_backoff_ && wait < p_.rto_max; ++i) wait = wait + wait;
-  persist_at_ = now + std::min(wait, p_.rto_max);
+  if (!snd_.on_rto(now)) enter_closed(now, CloseReason::timed_out);
 }
 
 void Connection::on_timer(Time now) {
@@ -879,21 +480,43 @@ void Connection::on_timer(Time now) {
     enter_closed(now, CloseReason::none);
     return;
   }
-  if (delack_at_ && *delack_at_ <= now) {
-    delack_at_.reset();
+  if (rcv_.delack_at() && *rcv_.delack_at() <= now) {
+    rcv_.clear_delack();
     ++delayed_acks_;
     send_ack(now);
   }
-  if (rto_at_ && *rto_at_ <= now) {
-    rto_at_.reset();
+  if (snd_.rto_at() && *snd_.rto_at() <= now) {
+    snd_.clear_rto();
     on_rto(now);
     if (state_ == State::closed) return;
   }
-  if (persist_at_ && *persist_at_ <= now) {
-    persist_at_.reset();
-    on_persist(now);
+  if (snd_.persist_at() && *snd_.persist_at() <= now) {
+    snd_.clear_persist();
+    snd_.on_persist(now, *this, can_output());
   }
   output(now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot, restore and pieces
+
+RestoreResult Connection::restore(const SendState& s) {
+  if (!syn_acked_ || !synchronized())
+    return RestoreResult::fail(std::string("the connection is in ") + tcp::state_name(state_) +
+                               " without its SYN acknowledged: nothing to continue");
+  return snd_.restore(s);
+}
+
+std::optional<SendPiece> Connection::reserve(uint64_t max_bytes, Time now) {
+  if (!can_output()) return std::nullopt;
+  last_now_ = now;
+  return snd_.reserve(max_bytes, now);
+}
+
+std::optional<Segment> Connection::build(const SendPiece& piece, Time now) {
+  std::optional<Segment> s = snd_.build(piece, now, *this);
+  if (s) account(*s);
+  return s;
 }
 
 }  // namespace hostwire::tcp

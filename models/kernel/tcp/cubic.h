@@ -40,6 +40,7 @@ class Cubic final : public CongestionControl {
   void on_rto(Time now, uint64_t bytes_in_flight) override;
   uint64_t cwnd() const override { return static_cast<uint64_t>(cwnd_); }
   uint64_t ssthresh() const override { return ssthresh_; }
+  std::unique_ptr<CongestionControl> clone() const override { return std::make_unique<Cubic>(*this); }
 
   // The state of the current congestion avoidance stage, in segments and seconds, for tests,
   // traces and reports. Meaningful once epoch_started() (the first ACK of the stage).

@@ -23,6 +23,7 @@ class NewReno final : public CongestionControl {
   void on_rto(Time now, uint64_t bytes_in_flight) override;
   uint64_t cwnd() const override { return cwnd_; }
   uint64_t ssthresh() const override { return ssthresh_; }
+  std::unique_ptr<CongestionControl> clone() const override { return std::make_unique<NewReno>(*this); }
 
   bool in_slow_start() const { return cwnd_ < ssthresh_; }
 

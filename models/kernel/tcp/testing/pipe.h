@@ -80,6 +80,18 @@ class Pipe {
 
   Connection a, b;
 
+  // The engine that plays A on the path (default: `a`): segments for A reach it, its timers
+  // fire and its output leaves. For hand-over tests (another engine sends for A a while); the
+  // applications stay on `a`. Null returns the role to `a`.
+  void set_a_engine(Connection* c) {
+    a_engine_ = c;
+    pump();
+  }
+  Connection& a_engine() { return a_engine_ ? *a_engine_ : a; }
+  // Called in every pump, after the applications and before the engines' output leaves: a
+  // test can act on the connections (and queue segments in their output) there.
+  std::function<void(Time now)> on_pump;
+
   // Return true to drop the segment (deterministic losses); `index` counts segments entering
   // that direction from 0.
   std::function<bool(const Segment&, Dir, uint64_t index)> drop;
@@ -117,6 +129,7 @@ class Pipe {
     sent_digest_ = fnv1a(kFnvOffset, *data);
     pump();
   }
+  const std::vector<uint8_t>& source() const { return *src_; }  // what bulk() sends
   uint64_t sent_digest() const { return sent_digest_; }
   uint64_t received_digest() const { return recv_digest_; }
   uint64_t received_bytes() const { return recv_bytes_; }
@@ -155,7 +168,7 @@ class Pipe {
 
   // Delivers a segment to A or B now, as if it arrived from the path (for hand-made segments).
   void inject(Dir to_side_of, const Segment& s) {
-    (to_side_of == Dir::a_to_b ? b : a).on_segment(s, now_);
+    (to_side_of == Dir::a_to_b ? b : a_engine()).on_segment(s, now_);
     pump();
   }
 
@@ -187,7 +200,7 @@ class Pipe {
       if (x && (!t || *x < *t)) t = x;
     };
     if (!events_.empty()) consider(events_.top().at);
-    consider(a.next_timer());
+    consider(a_engine().next_timer());
     consider(b.next_timer());
     consider(next_read_);
     if (!t || *t > limit) return false;
@@ -195,9 +208,9 @@ class Pipe {
     if (!events_.empty() && events_.top().at <= now_) {
       Event e = events_.top();
       events_.pop();
-      (e.dir == Dir::a_to_b ? b : a).on_segment(e.seg, now_);
-    } else if (a.next_timer() && *a.next_timer() <= now_) {
-      a.on_timer(now_);
+      (e.dir == Dir::a_to_b ? b : a_engine()).on_segment(e.seg, now_);
+    } else if (a_engine().next_timer() && *a_engine().next_timer() <= now_) {
+      a_engine().on_timer(now_);
     } else if (b.next_timer() && *b.next_timer() <= now_) {
       b.on_timer(now_);
     } else if (next_read_ && *next_read_ <= now_) {
@@ -213,8 +226,9 @@ class Pipe {
     for (int round = 0; round < 4; ++round) {
       app_send();
       app_receive();
-      const bool any = !a.output().empty() || !b.output().empty();
-      drain(a, Dir::a_to_b);
+      if (on_pump) on_pump(now_);
+      const bool any = !a_engine().output().empty() || !b.output().empty();
+      drain(a_engine(), Dir::a_to_b);
       drain(b, Dir::b_to_a);
       if (!any) break;
     }
@@ -298,6 +312,7 @@ class Pipe {
     events_.push(Event{arrive, order_++, d, std::move(s)});
   }
 
+  Connection* a_engine_ = nullptr;
   PathState path_[2];
   std::priority_queue<Event, std::vector<Event>, Later> events_;
   uint64_t order_ = 0;
