@@ -89,6 +89,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.syscalls = &syscalls_;
   stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), threads_, name_ + ".tcp");
   ip_layer_->attach(stack_.get(), udp_.get(), driver_.get());
+  driver_->on_tx_freed([this](kernel::Conn& c, int64_t) { stack_->tx_freed(c); });
   driver_->set_consumer(kernel::NetdevConsumer{
       [this](const Frame& f) { return ip_layer_->poll_cycles(f); },
       [this](Frame* f, int core) { ip_layer_->receive(f, core); },

@@ -60,6 +60,8 @@ class Conn {
   // TCP small queues: bytes of this conn's frames below it (qdisc, driver, TX ring, NIC) until
   // their TX completions are cleaned.
   int64_t bytes_below = 0;
+  int64_t bytes_outbox = 0;    // payload in `outbox`, on its way to the driver
+  int64_t bytes_admitted = 0;  // new data the gate let through in the running engine call
   bool tsq_throttled = false;  // new data held back until completions free room
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any

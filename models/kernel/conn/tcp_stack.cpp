@@ -40,7 +40,9 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
       state_changes_(ctx.stats().counter(stat_name + ".state_changes", "changes", "event-list rewrites (conn state changes)")),
       rst_sent_(ctx.stats().counter(stat_name + ".rst_sent", "segments", "RSTs sent for segments of no conn")),
       app_tx_(ctx.stats().counter(stat_name + ".app_tx_bytes", "B", "bytes the host's TCP applications wrote")),
-      app_rx_(ctx.stats().counter(stat_name + ".app_rx_bytes", "B", "bytes the host's TCP applications read")) {
+      app_rx_(ctx.stats().counter(stat_name + ".app_rx_bytes", "B", "bytes the host's TCP applications read")),
+      tsq_throttled_(ctx.stats().counter(stat_name + ".tsq_throttled", "times",
+                                         "new data held back by TCP small queues until TX completions")) {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -70,6 +72,7 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   isn_ = isn_ * 1103515245u + 12345u;  // deterministic, distinct initial sequence numbers
   if (tp_.tso_max.n > 0 && port_.tso) c.tcp->set_tso_max(static_cast<uint32_t>(tp_.tso_max.n));
   Conn* cp = &c;
+  if (tp_.limit_output_bytes.n > 0) c.tcp->set_transmit_gate([this, cp](uint64_t len) { return tsq_admit(*cp, len); });
   c.tcp->on_state_change = [this, cp](tcp::State, tcp::State to, Time now) {
     state_changed(*cp, to, now);
   };
@@ -236,9 +239,13 @@ int64_t TcpStack::output_cycles(const Conn& c) const {
 }
 
 void TcpStack::collect_output(Conn& c) {
+  c.bytes_admitted = 0;
   auto& out = c.tcp->output();
   if (out.empty()) return;
-  for (auto& s : out) c.outbox.push_back(std::move(s));
+  for (auto& s : out) {
+    c.bytes_outbox += s.payload.length;
+    c.outbox.push_back(std::move(s));
+  }
   out.clear();
   run_output(c);
 }
@@ -254,7 +261,10 @@ void TcpStack::run_output(Conn& c) {
   Conn* cp = &c;
   w.done = [this, cp] {
     Conn& c = *cp;
-    for (uint32_t i = 0; i < c.output_batch; ++i) emit(c, c.outbox[i]);
+    for (uint32_t i = 0; i < c.output_batch; ++i) {
+      c.bytes_outbox -= c.outbox[i].payload.length;
+      emit(c, c.outbox[i]);
+    }
     port_.flush(c.core);  // one doorbell for the batch (xmit_more)
     c.outbox.erase(c.outbox.begin(), c.outbox.begin() + c.output_batch);
     c.output_scheduled = false;
@@ -289,6 +299,47 @@ void TcpStack::emit(Conn& c, const tcp::Segment& s) {
   segments_out_.add();
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
   port_.transmit(f, c.core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
+}
+
+// ---------------------------------------------------------------- TCP small queues
+
+int64_t TcpStack::tsq_limit(const Conn& c) const {
+  // Linux tcp_small_queue_check: about 1 ms (2^-10 s) of the pacing rate, at least two
+  // super-frames, at most tcp_limit_output_bytes. The pacing rate is cwnd/srtt at 200 % in slow
+  // start and 120 % after (tcp_pacing_ss_ratio, tcp_pacing_ca_ratio); no RTT sample yet: the cap.
+  const int64_t cap = tp_.limit_output_bytes.n;
+  const Time srtt = c.tcp->srtt();
+  if (srtt.ps <= 0) return cap;
+  const double ratio = c.tcp->cwnd() < c.tcp->ssthresh() / 2 ? 2.0 : 1.2;
+  const double rate = ratio * static_cast<double>(c.tcp->cwnd()) / srtt.seconds();  // B/s
+  const int64_t floor = 2 * std::max<int64_t>(tp_.tso_max.n, c.tcp->send_mss());
+  return std::min(cap, std::max(floor, static_cast<int64_t>(rate / 1024)));
+}
+
+bool TcpStack::tsq_admit(Conn& c, uint64_t len) {
+  // As Linux: a segment leaves while what is below the conn does not exceed the limit.
+  if (c.bytes_below + c.bytes_outbox + c.bytes_admitted <= tsq_limit(c)) {
+    c.bytes_admitted += static_cast<int64_t>(len);
+    return true;
+  }
+  if (!c.tsq_throttled) tsq_throttled_.add();
+  c.tsq_throttled = true;
+  return false;
+}
+
+void TcpStack::tsq_freed(Conn& c) {
+  if (!c.tsq_throttled || c.bytes_below + c.bytes_outbox > tsq_limit(c)) return;
+  c.tsq_throttled = false;
+  // tcp_tsq_handler: the conn's output resumes on its own core, in order with its other work.
+  cpu::WorkItem w;
+  w.priority = cpu::Priority::softirq;
+  w.kind = "tcp_tsq";
+  Conn* cp = &c;
+  w.done = [this, cp] {
+    cp->tcp->push(hostwire::now());
+    after_call(*cp);
+  };
+  port_.cpu->core(c.core).submit(std::move(w));
 }
 
 // ---------------------------------------------------------------- timers

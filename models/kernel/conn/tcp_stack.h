@@ -122,6 +122,9 @@ class TcpStack : public sc_core::sc_module {
   cpu::Cpu& cpu() { return *port_.cpu; }
   const cpu::CostTable& costs() const { return port_.cpu->costs(); }
 
+  // The driver cleaned TX completions of `c`'s frames: TCP small queues may resume it.
+  void tx_freed(Conn& c) { tsq_freed(c); }
+
   // Rewrites a conn's event list: the conn enters `state` (mechanism F). Logged, counted, traced.
   void enter_state(Conn& c, const std::string& state, const EventList& list, Time now);
 
@@ -167,6 +170,10 @@ class TcpStack : public sc_core::sc_module {
   void arm_timer(Conn& c);
   void timers_due();
   int64_t output_cycles(const Conn& c) const;
+  // TCP small queues.
+  int64_t tsq_limit(const Conn& c) const;
+  bool tsq_admit(Conn& c, uint64_t len);
+  void tsq_freed(Conn& c);
   void emit(Conn& c, const tcp::Segment& s);
 
   SimContext& ctx_;
@@ -198,6 +205,7 @@ class TcpStack : public sc_core::sc_module {
   Counter& rst_sent_;
   Counter& app_tx_;
   Counter& app_rx_;
+  Counter& tsq_throttled_;
 };
 
 }  // namespace hostwire::kernel

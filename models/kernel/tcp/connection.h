@@ -107,6 +107,10 @@ class Connection : private SegmentOut {
   // build() makes its segment (the ACK and window as of `now`, which it commits as sent: the
   // caller transmits it) or none when the piece's bytes were acknowledged meanwhile.
   void set_piece_mode(bool on) { snd_.set_piece_mode(on); }
+  // TCP small queues: the host's gate on new data (send_path.h), and the call that resumes
+  // sending when the gate opens again.
+  void set_transmit_gate(std::function<bool(uint64_t len)> gate) { snd_.set_transmit_gate(std::move(gate)); }
+  void push(Time now) { output(now); }
   std::optional<SendPiece> reserve(uint64_t max_bytes, Time now);
   std::optional<Segment> build(const SendPiece& piece, Time now);
 

@@ -37,6 +37,9 @@ struct TcpParams {
   // Largest segment handed to the NIC for TSO (0: software segmentation). Not a scenario key:
   // a host sets it from nic.tso and nic.tso_max_size.
   Bytes tso_max{0};
+  // TCP small queues (Linux net.ipv4.tcp_limit_output_bytes): the most a conn may have below it
+  // in the qdisc, driver and NIC; the host enforces it (kernel/conn), the engine only obeys.
+  Bytes limit_output_bytes{1 << 20};
 
   template <class V>
   void visit(V& v) {
@@ -65,6 +68,9 @@ struct TcpParams {
       Limits::range(0, 255));
     v(retries, "retries", "consecutive timeouts (count) of the same data before the connection is dropped",
       Limits::range(1, 255));
+    v(limit_output_bytes, "limit_output_bytes", "TCP small queues: a conn keeps at most about 1 ms of its pacing "
+      "rate (at least two super-frames) below it in the qdisc, driver and NIC, capped by this (Linux "
+      "tcp_limit_output_bytes); 0B: no limit", Limits::range(0, 1LL << 31));
   }
 };
 

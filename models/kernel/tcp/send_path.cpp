@@ -263,9 +263,10 @@ uint64_t SendPath::sendable(uint64_t cw, uint64_t pipe, uint64_t unsent, bool& c
     }
     len = room / mss * mss;
   }
-  // Nagle (RFC 896, RFC 9293 3.7.4): a runt waits while anything is unacknowledged, unless
-  // the application closed (Linux pushes the tail with the FIN).
-  if (len < mss && p_.nagle && !st_.fin_queued && sb.outstanding() > 0) return 0;
+  // Nagle (RFC 896, RFC 9293 3.7.4) with Minshall's refinement, as Linux: a runt waits while
+  // an earlier runt is unacknowledged (not merely any data), unless the application closed
+  // (Linux pushes the tail with the FIN). So the tail of a multi-segment write leaves at once.
+  if (len < mss && p_.nagle && !st_.fin_queued && sb.outstanding() > 0 && st_.snd_sml > sb.una()) return 0;
   return len;
 }
 
@@ -277,6 +278,7 @@ void SendPath::record_sent(uint64_t nxt, uint64_t len, bool with_fin, Time now) 
     st_.scoreboard.on_send(nxt + off, n + (last_fin ? 1 : 0), last_fin, now);
   }
   if (with_fin) st_.fin_sent = true;
+  if (len % mss) st_.snd_sml = nxt + len;  // it ends in a runt
   ++st_.counters.data_segments_sent;
   if (!st_.rto_at) arm_rto(now);
   st_.persist_at.reset();
@@ -313,6 +315,7 @@ bool SendPath::send_new_data(Time now, uint64_t cw, uint64_t pipe, bool& cwnd_bl
   // In piece mode new data leaves only as reserved pieces; what was computed still tells
   // whether cwnd is the limit.
   if (len == 0 || piece_mode_) return false;
+  if (gate_ && !gate_(len)) return false;
 
   const bool with_fin = st_.fin_queued && nxt + len == dend;
   Segment s = out.make_segment(nxt, data_flags(nxt + len, with_fin), now);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -131,6 +132,7 @@ struct SendState {
   bool force_retransmit = false;
   bool cwnd_limited = false;  // the last send attempt was held back by cwnd (not app-limited)
   bool sws_override = false;  // the persist timer fired with a window below the SWS threshold
+  uint64_t snd_sml = 0;       // end of the last runt sent (Minshall's Nagle, as Linux's tcp_minshall_update)
   int consecutive_timeouts = 0;
   RttEstimator rtt{Time{}, Time{}, Time{}};
   std::optional<Time> rto_at, persist_at;
@@ -198,6 +200,9 @@ class SendPath {
 
   // Pieces (see the file comment).
   void set_piece_mode(bool on) { piece_mode_ = on; }
+  // The host's say over new data (TCP small queues): asked before each new segment of `len`
+  // bytes leaves; false holds it back until the host calls Connection::push().
+  void set_transmit_gate(std::function<bool(uint64_t len)> gate) { gate_ = std::move(gate); }
   bool piece_mode() const { return piece_mode_; }
   // The next piece of new data, at most `max_bytes`: as much as output() would send in one
   // segment now (cwnd, the peer's window, sender SWS avoidance, Nagle, the TSO maximum).
@@ -263,6 +268,7 @@ class SendPath {
   SendBuffer buf_;
   SendState st_;
   bool piece_mode_ = false;
+  std::function<bool(uint64_t)> gate_;
 };
 
 }  // namespace hostwire::tcp

@@ -15,7 +15,7 @@ const ParamSpec* find(const std::vector<ParamSpec>& specs, const std::string& ke
 TEST(NicParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
   std::vector<ParamSpec> specs;
   collect_schema<NicParams>(specs, "a.nic.");
-  ASSERT_EQ(specs.size(), 15u);
+  ASSERT_EQ(specs.size(), 16u);
   const ParamSpec* buffer = find(specs, "a.nic.tx_buffer");
   ASSERT_TRUE(buffer);
   EXPECT_EQ(buffer->type, ParamType::Bytes);
@@ -23,6 +23,9 @@ TEST(NicParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
   const ParamSpec* tso = find(specs, "a.nic.tso");
   ASSERT_TRUE(tso);
   EXPECT_EQ(tso->type, ParamType::Boolean);
+  const ParamSpec* tso_size = find(specs, "a.nic.tso_max_size");
+  ASSERT_TRUE(tso_size);
+  EXPECT_EQ(tso_size->default_text, "64KiB");
   const ParamSpec* t = find(specs, "a.nic.moderation_time");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->type, ParamType::Time);
