@@ -29,9 +29,9 @@ std::vector<std::string> HostwireCatalog::workload_types(const std::string& plat
 void HostwireCatalog::workload_params(const std::string& platform, const std::string& type, const std::string& prefix,
                                       std::vector<ParamSpec>& out) const {
   if (platform == LinkPair::kName && type == "frame_generator") collect_schema<apps::FrameGenParams>(out, prefix);
-  if (platform == TwoHosts::kName && type == "udp_stream") collect_schema<UdpStreamParams>(out, prefix);
-  if (platform == TwoHosts::kName && type == "tcp_bulk") collect_schema<TcpBulkParams>(out, prefix);
-  if (platform == TwoHosts::kName && type == "tcp_rr") collect_schema<TcpRrParams>(out, prefix);
+  if (platform == TwoHosts::kName && type == "udp_stream") collect_schema<UdpStreamParams<FixedHostNames>>(out, prefix);
+  if (platform == TwoHosts::kName && type == "tcp_bulk") collect_schema<TcpBulkParams<FixedHostNames>>(out, prefix);
+  if (platform == TwoHosts::kName && type == "tcp_rr") collect_schema<TcpRrParams<FixedHostNames>>(out, prefix);
 }
 
 void HostwireCatalog::cross_check(const Scenario& s, std::vector<InputError>& errors) const {

@@ -6,11 +6,14 @@
 
 namespace hostwire::apps {
 
-TcpBulkSender::TcpBulkSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, const std::string& name)
-    : c_(c),
-      sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))),
-      bytes_(ctx.stats().counter(name + "tx_bytes", "B", "bytes the sending application wrote")) {
-  sock_.count_calls(&ctx.stats().counter(name + "tx_calls", "calls", "send system calls"));
+TcpBulkSender::Stats bulk_sender_stats(SimContext& ctx, const std::string& name) {
+  return {&ctx.stats().counter(name + "tx_bytes", "B", "bytes the sending application wrote"),
+          &ctx.stats().counter(name + "tx_calls", "calls", "send system calls")};
+}
+
+TcpBulkSender::TcpBulkSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats)
+    : c_(c), address_(sockets.address()), sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))), bytes_(*stats.bytes) {
+  sock_.count_calls(stats.calls);
   at_time(ctx, c.start, [this] {
     sock_.connect([this] { step(); });
   });
@@ -57,6 +60,12 @@ void TcpSink::step(Accepted& a) {
     bytes_.add(got);
     step(a);
   });
+}
+
+std::optional<TcpSink::Flow> TcpSink::flow(net::Ipv4Address peer, uint16_t port) const {
+  for (const auto& a : conns_)
+    if (a->sock.conn().peer == peer && a->sock.conn().remote_port == port) return Flow{a->read, a->digest.value()};
+  return std::nullopt;
 }
 
 uint64_t TcpSink::read() const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,16 +25,22 @@ class TcpBulkSender {
     uint32_t write_size = 65536;
     Time start{};
   };
-  // `name` is the workload's stat prefix ("workloads.bulk.").
-  TcpBulkSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, const std::string& name);
+  // The workload's counters, shared by its senders.
+  struct Stats {
+    Counter* bytes = nullptr;  // bytes written
+    Counter* calls = nullptr;  // send calls
+  };
+  TcpBulkSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats);
 
   uint64_t written() const { return written_; }
+  net::Ipv4Address address() const { return address_; }  // of the sending host
   const StreamDigest& digest() const { return digest_; }
   const kernel::TcpSocket& socket() const { return sock_; }
 
  private:
   void step();
   Config c_;
+  net::Ipv4Address address_;
   kernel::TcpSocket& sock_;
   uint64_t written_ = 0;
   bool closed_ = false;
@@ -41,13 +48,20 @@ class TcpBulkSender {
   Counter& bytes_;
 };
 
+// A workload's senders' counters, registered once under its stat prefix ("workloads.bulk.").
+TcpBulkSender::Stats bulk_sender_stats(SimContext& ctx, const std::string& name);
+
 class TcpSink {
  public:
   TcpSink(SimContext& ctx, kernel::Sockets& sockets, uint16_t port, uint32_t read_size, const std::string& name);
 
-  // Bytes read and their digest, over every accepted conn (a bulk flow has one).
+  // Bytes read over every accepted conn; and what was read of the one from peer:port.
   uint64_t read() const;
-  const StreamDigest* digest() const { return conns_.empty() ? nullptr : &conns_.front()->digest; }
+  struct Flow {
+    uint64_t read = 0;
+    uint64_t digest = 0;
+  };
+  std::optional<Flow> flow(net::Ipv4Address peer, uint16_t port) const;
 
  private:
   struct Accepted {

@@ -73,17 +73,26 @@ void RrEndpoint::step() {
 
 // ---------------------------------------------------------------- client
 
-TcpRrClient::TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, const std::string& name)
-    : RrEndpoint(sockets.tcp_socket(c.server, c.port, sockets.thread(c.core)),
-                 ctx.stats().counter(name + "rx_bytes", "B", "response bytes the client read")),
+TcpRrClient::Stats TcpRrClient::register_stats(SimContext& ctx, const std::string& name) {
+  auto& st = ctx.stats();
+  return {&st.counter(name + "rx_bytes", "B", "response bytes the client read"),
+          &st.counter(name + "calls", "calls", "the client's system calls"),
+          &st.counter(name + "requests", "requests", "requests the client issued"),
+          &st.counter(name + "responses", "responses", "responses the client received in full"),
+          &st.histogram(name + "latency", "ps", "request arrival until its whole response was read")};
+}
+
+TcpRrClient::TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats,
+                         const std::string& rng_stream)
+    : RrEndpoint(sockets.tcp_socket(c.server, c.port, sockets.thread(c.core)), *stats.bytes),
       ctx_(ctx),
       c_(c),
-      rng_(ctx.rng(name + "client")),
-      requests_(ctx.stats().counter(name + "requests", "requests", "requests the client issued")),
-      answered_(ctx.stats().counter(name + "responses", "responses", "responses the client received in full")),
-      latency_(ctx.stats().histogram(name + "latency", "ps", "request arrival until its whole response was read")) {
+      rng_(ctx.rng(rng_stream)),
+      requests_(*stats.requests),
+      answered_(*stats.answered),
+      latency_(*stats.latency) {
   c_.request_size = std::max<uint32_t>(c_.request_size, 4);
-  sock_.count_calls(&ctx.stats().counter(name + "calls", "calls", "the client's system calls"));
+  sock_.count_calls(stats.calls);
   if (c_.rate > 0) {
     sc_core::sc_spawn_options opt;
     opt.spawn_method();

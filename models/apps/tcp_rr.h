@@ -94,7 +94,17 @@ class TcpRrClient : public RrEndpoint {
     int64_t concurrency = 1;
     Time start{}, stop{};
   };
-  TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, const std::string& name);
+  // The workload's counters, shared by its clients.
+  struct Stats {
+    Counter* bytes = nullptr;
+    Counter* calls = nullptr;
+    Counter* requests = nullptr;
+    Counter* answered = nullptr;
+    Histogram* latency = nullptr;
+  };
+  static Stats register_stats(SimContext& ctx, const std::string& name);
+  // `rng_stream` names the client's random stream (one per client).
+  TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats, const std::string& rng_stream);
 
   const Counter& answered() const { return answered_; }
   const Counter& bytes() const { return bytes_read_; }

@@ -1,0 +1,323 @@
+#include "platforms/workloads.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "wire/ethernet_timing.h"
+
+namespace hostwire {
+
+namespace {
+constexpr uint16_t kFirstSourcePort = 49152;  // the dynamic port range (RFC 6335)
+constexpr uint16_t kSinkPort = 5001;          // iperf's
+constexpr uint16_t kFirstTcpPort = 5201;      // iperf3's, one per workload
+
+// UDP payload -> Ethernet frame with FCS: 8 B UDP + 20 B IPv4 + 14 B Ethernet + 4 B FCS.
+constexpr int64_t kUdpFrameOverhead = 8 + 20 + wire::kEthernetHeaderBytes + wire::kFcsBytes;
+
+// A per-interval rate of a counter, in bits per second.
+void goodput_series(StatsRegistry& st, const std::string& name, const Counter* bytes) {
+  st.series(name, "bit/s", [bytes, last = uint64_t{0}, last_t = int64_t{0}]() mutable {
+    const int64_t t = hostwire::now().ps;
+    const double v = t > last_t ? static_cast<double>(bytes->value() - last) * 8e12 / static_cast<double>(t - last_t) : 0;
+    last = bytes->value(), last_t = t;
+    return v;
+  });
+}
+
+double per_second(const Counter* c, double scale = 1) {
+  return static_cast<double>(c->value()) * scale / hostwire::now().seconds();
+}
+}  // namespace
+
+// ---------------------------------------------------------------- checks
+
+template <class H>
+void check_host_workloads(const Scenario& s, const HostNameCheck& names,
+                          const std::function<std::string(const std::string&)>& host_prefix, int64_t mtu,
+                          std::vector<InputError>& errors) {
+  for (const auto& w : s.workloads) {
+    auto fail = [&](const std::string& key, const std::string& problem) {
+      errors.push_back({s.at(w.prefix() + key).origin, w.prefix() + key, problem});
+    };
+    // Names first: the other checks read the named host's parameters.
+    auto named = [&](const std::string& from, const std::string& to) {
+      const std::string a = names(from), b = names(to);
+      if (!a.empty()) fail("from", a);
+      if (!b.empty()) fail("to", b);
+      return a.empty() && b.empty();
+    };
+    auto cores_of = [&](const std::string& host) { return bind_params<cpu::CpuParams>(s.values, host_prefix(host) + "cpu.").cores; };
+    auto core_check = [&](const std::string& host, int64_t core) {
+      const int64_t cores = cores_of(host);
+      if (core >= cores)
+        fail("core", "core " + std::to_string(core) + " but " + host + " has " + std::to_string(cores) + " cores (" +
+                         host_prefix(host) + "cpu.cores)");
+    };
+    if (w.type == "tcp_rr") {
+      auto p = bind_params<TcpRrParams<H>>(s.values, w.prefix());
+      if (!named(p.from, p.to)) continue;
+      if (p.from == p.to) fail("to", "client and server need two different hosts");
+      core_check(p.from, p.core);
+      if (p.responses == "uniform" && p.response_size_max < p.response_size)
+        fail("response_size_max", "is smaller than response_size");
+    } else if (w.type == "tcp_bulk") {
+      auto p = bind_params<TcpBulkParams<H>>(s.values, w.prefix());
+      if (!named(p.from, p.to)) continue;
+      if (p.from == p.to) fail("to", "a TCP flow needs two different hosts");
+      core_check(p.from, p.core);
+    } else if (w.type == "udp_stream") {
+      auto p = bind_params<UdpStreamParams<H>>(s.values, w.prefix());
+      if (!named(p.from, p.to)) continue;
+      if (p.from == p.to) fail("to", "a UDP stream needs two different hosts (from is '" + p.from + "')");
+      if (p.payload.n + 28 > mtu)
+        fail("payload", to_string(p.payload) + " + 28 B of UDP/IPv4 headers exceeds the " + to_string(Bytes{mtu}) +
+                            " MTU of the link (the path has no IP fragmentation)");
+      const int64_t cores = cores_of(p.from);
+      if (p.threads > cores)
+        fail("threads", std::to_string(p.threads) + " sender threads but " + p.from + " has " + std::to_string(cores) +
+                            " cores (" + host_prefix(p.from) + "cpu.cores)");
+      if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
+    }
+  }
+}
+
+// ---------------------------------------------------------------- building
+
+Host& HostWorkloads::one(const std::string& name) {
+  auto hosts = resolve_(name);
+  if (hosts.size() != 1) throw std::invalid_argument("'" + name + "' does not name one host");
+  return *hosts.front();
+}
+
+template <class H>
+void HostWorkloads::build(const Scenario& s) {
+  // One payload buffer every datagram slices: no per-datagram payload bytes are copied.
+  auto buf = std::make_shared<std::vector<uint8_t>>(65536);
+  for (size_t i = 0; i < buf->size(); ++i) (*buf)[i] = static_cast<uint8_t>(i * 131 + 7);
+  payload_ = buf;
+  udp_rx_.assign(s.workloads.size(), {});
+  for (uint32_t wi = 0; wi < s.workloads.size(); ++wi) {
+    const auto& w = s.workloads[wi];
+    if (w.type == "tcp_bulk") add_tcp_bulk<H>(s, wi);
+    else if (w.type == "tcp_rr") add_tcp_rr<H>(s, wi);
+    else if (w.type == "udp_stream") add_udp_stream<H>(s, wi);
+  }
+  for (Host* h : udp_receivers_hosts_)
+    udp_receivers_.push_back(std::make_unique<apps::UdpReceiver>(
+        h->sockets(), kSinkPort, static_cast<uint32_t>(h->params().udp.recv_batch), udp_rx_));
+}
+
+template <class H>
+void HostWorkloads::add_udp_stream(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<UdpStreamParams<H>>(s.values, pre);
+  Host& to = one(p.to);
+  auto& st = ctx_.stats();
+  Counter& sent = st.counter(pre + "tx_datagrams", "datagrams", "datagrams handed to the sender's NIC");
+  udp_sent_.push_back(&sent);
+  apps::UdpFlowStats& r = udp_rx_[wi];
+  r.datagrams = &st.counter(pre + "rx_datagrams", "datagrams", "datagrams the receiving threads read");
+  r.bytes = &st.counter(pre + "rx_bytes", "B", "UDP payload bytes the receiving threads read");
+  r.latency = &st.histogram(pre + "latency", "ps", "one-way latency: send call done until the receive call returned it");
+  const Counter* bytes = r.bytes;
+  const Counter* dgrams = r.datagrams;
+  const int64_t overhead = kUdpFrameOverhead;
+  st.formula(pre + "rx_goodput", "bit/s", "UDP payload bits read per second", [bytes] { return per_second(bytes, 8); });
+  st.formula(pre + "rx_throughput", "bit/s", "frame bits (with FCS) of the datagrams read, per second",
+             [bytes, dgrams, overhead] {
+               return static_cast<double>(bytes->value() + dgrams->value() * static_cast<uint64_t>(overhead)) * 8 /
+                      hostwire::now().seconds();
+             });
+  st.formula(pre + "rx_datagram_rate", "datagrams/s", "datagrams read per second", [dgrams] { return per_second(dgrams); });
+  goodput_series(st, pre + "rx_goodput", bytes);
+  if (std::find(udp_receivers_hosts_.begin(), udp_receivers_hosts_.end(), &to) == udp_receivers_hosts_.end())
+    udp_receivers_hosts_.push_back(&to);
+
+  // Flows: distinct source ports, spread by RSS on the receiver.
+  std::vector<kernel::UdpFlow> flows;
+  const auto slice = PayloadSlice{payload_, 0, static_cast<uint32_t>(p.payload.n)};
+  for (int64_t f = 0; f < p.flows; ++f)
+    flows.push_back({static_cast<uint16_t>(kFirstSourcePort + f % 16384), to.ip(), kSinkPort, wi});
+  const int64_t frame_bits = (p.payload.n + kUdpFrameOverhead) * 8;
+  const auto senders = resolve_(p.from);
+  for (size_t hi = 0; hi < senders.size(); ++hi) {
+    for (int64_t th = 0; th < p.threads; ++th) {
+      apps::UdpStreamSender::Config us;
+      us.name = pre;
+      us.core = static_cast<int>(th);
+      for (size_t f = static_cast<size_t>(th); f < flows.size(); f += static_cast<size_t>(p.threads)) us.flows.push_back(flows[f]);
+      if (us.flows.empty()) us.flows.push_back(flows[static_cast<size_t>(th) % flows.size()]);
+      us.payload = slice;
+      us.pattern = p.pattern;
+      // Each thread carries rate / threads: a send call of `batch` datagrams every interval.
+      us.interval = Time{p.rate.time_for_bits(frame_bits * p.batch * p.threads).ps};
+      us.start = p.start;
+      us.stop = p.stop;
+      us.count = p.count > 0 ? p.count / p.threads + (th < p.count % p.threads ? 1 : 0) : 0;
+      us.batch = p.batch;
+      // One random stream per thread of each host (the first host's keep their historic names).
+      us.seed_stream = static_cast<uint64_t>(th) + hi * 1'000'000;
+      if (p.count > 0 && us.count == 0) continue;
+      udp_senders_.push_back(std::make_unique<apps::UdpStreamSender>(ctx_, senders[hi]->sockets(), us, sent));
+    }
+  }
+}
+
+template <class H>
+void HostWorkloads::add_tcp_bulk(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<TcpBulkParams<H>>(s.values, pre);
+  Host& to = one(p.to);
+  const auto port = static_cast<uint16_t>(kFirstTcpPort + wi);
+  sinks_.push_back(std::make_unique<apps::TcpSink>(ctx_, to.sockets(), port, static_cast<uint32_t>(p.read_size.n), pre));
+  apps::TcpSink* sink = sinks_.back().get();
+  const auto stats = apps::bulk_sender_stats(ctx_, pre);
+  std::vector<const apps::TcpBulkSender*> senders;
+  for (Host* from : resolve_(p.from)) {
+    apps::TcpBulkSender::Config bc;
+    bc.peer = to.ip();
+    bc.port = port;
+    bc.core = static_cast<int>(p.core);
+    bc.bytes = static_cast<uint64_t>(p.bytes.n);
+    bc.write_size = static_cast<uint32_t>(p.write_size.n);
+    bc.start = p.start;
+    bulk_senders_.push_back(std::make_unique<apps::TcpBulkSender>(ctx_, from->sockets(), bc, stats));
+    senders.push_back(bulk_senders_.back().get());
+  }
+  auto& st = ctx_.stats();
+  const Counter* rx = st.find_counter(pre + "rx_bytes");
+  st.formula(pre + "rx_goodput", "bit/s", "application bytes read per second, in bits", [rx] { return per_second(rx, 8); });
+  st.formula(pre + "rx_throughput", "bit/s", "application bytes read per second, in bits (as rx_goodput)",
+             [rx] { return per_second(rx, 8); });
+  goodput_series(st, pre + "rx_goodput", rx);
+  // The first sender's window and RTT; retransmissions summed over every sender.
+  const tcp::Connection* c = senders.front()->socket().conn().tcp.get();
+  auto sum = [senders](auto f) {
+    double v = 0;
+    for (const auto* sp : senders) v += static_cast<double>(f(*sp->socket().conn().tcp));
+    return v;
+  };
+  st.series(pre + "cwnd", "B", [c] { return static_cast<double>(c->cwnd()); });
+  st.series(pre + "srtt", "s", [c] { return c->srtt().seconds(); });
+  st.formula(pre + "cwnd", "B", "sender's congestion window at the end", [c] { return static_cast<double>(c->cwnd()); });
+  st.formula(pre + "srtt", "s", "sender's smoothed RTT at the end", [c] { return c->srtt().seconds(); });
+  const auto retx = [sum] { return sum([](const tcp::Connection& t) { return t.retransmitted_segments(); }); };
+  st.formula(pre + "retransmitted_segments", "segments", "segments the senders retransmitted", retx);
+  st.series(pre + "retransmitted_segments", "segments", retx);
+  st.formula(pre + "fast_retransmits", "episodes", "loss recoveries entered on duplicate ACKs or SACK",
+             [sum] { return sum([](const tcp::Connection& t) { return t.fast_retransmits(); }); });
+  st.formula(pre + "timeouts", "timeouts", "retransmission timeouts",
+             [sum] { return sum([](const tcp::Connection& t) { return t.timeouts(); }); });
+  // Each receiver's digest equals its sender's over the same bytes: checked when the run ends.
+  auto intact = [senders, sink](std::string* why) {
+    bool all = true;
+    for (const auto* sp : senders) {
+      const auto& conn = sp->socket().conn();
+      const auto f = sink->flow(sp->address(), conn.local_port);
+      if (!f || f->read != sp->written() || sp->written() == 0) {
+        all = false;
+        continue;
+      }
+      if (f->digest != sp->digest().value()) {
+        if (why) *why = fmt::format("the receiver read the {} bytes the sender wrote, but their digests differ", f->read);
+        return false;
+      }
+    }
+    return all;
+  };
+  ctx_.add_invariant([intact, pre] {
+    std::string why;
+    intact(&why);
+    return why.empty() ? std::string() : pre + ": " + why;
+  });
+  st.formula(pre + "stream_intact", "", "1 when the receiver has read every byte written and the digests match, else 0",
+             [intact] { return intact(nullptr) ? 1.0 : 0.0; });
+}
+
+template <class H>
+void HostWorkloads::add_tcp_rr(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<TcpRrParams<H>>(s.values, pre);
+  Host& server = one(p.to);
+  const auto port = static_cast<uint16_t>(kFirstTcpPort + wi);
+  apps::SizeDistribution d;
+  d.kind = p.responses == "exponential" ? apps::SizeDistribution::Kind::exponential
+           : p.responses == "uniform"   ? apps::SizeDistribution::Kind::uniform
+                                        : apps::SizeDistribution::Kind::fixed;
+  d.size = static_cast<uint32_t>(p.response_size.n);
+  d.size_max = static_cast<uint32_t>(p.response_size_max.n);
+  rr_servers_.push_back(std::make_unique<apps::TcpRrServer>(ctx_, server.sockets(), port, d, p.echo, pre));
+  const auto stats = apps::TcpRrClient::register_stats(ctx_, pre);
+  const auto clients = resolve_(p.from);
+  const apps::TcpRrClient* first = nullptr;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    apps::TcpRrClient::Config cc;
+    cc.server = server.ip();
+    cc.port = port;
+    cc.core = static_cast<int>(p.core);
+    cc.request_size = static_cast<uint32_t>(p.request_size.n);
+    cc.rate = p.rate;
+    cc.concurrency = p.concurrency;
+    cc.start = p.start;
+    cc.stop = p.stop;
+    const std::string rng = i == 0 ? pre + "client" : fmt::format("{}client{}", pre, i);
+    rr_clients_.push_back(std::make_unique<apps::TcpRrClient>(ctx_, clients[i]->sockets(), cc, stats, rng));
+    if (!first) first = rr_clients_.back().get();
+  }
+  const Counter* answered = stats.answered;
+  const Counter* rx = stats.bytes;
+  auto& st = ctx_.stats();
+  st.formula(pre + "response_rate", "responses/s", "responses completed per second", [answered] { return per_second(answered); });
+  st.formula(pre + "rx_throughput", "bit/s", "response bytes the clients read per second, in bits",
+             [rx] { return per_second(rx, 8); });
+  const tcp::Connection* conn = &first->tcp();
+  st.series(pre + "cwnd", "B", [conn] { return static_cast<double>(conn->cwnd()); });
+  st.series(pre + "srtt", "s", [conn] { return conn->srtt().seconds(); });
+  st.formula(pre + "retransmitted_segments", "segments", "segments the first client retransmitted",
+             [conn] { return static_cast<double>(conn->retransmitted_segments()); });
+}
+
+void HostWorkloads::add_host_metrics(Host& h) {
+  // Cost per byte: every busy cycle of the host's cores over the bytes its applications moved.
+  const std::string n = h.host_name();
+  const cpu::Cpu* cpu = &h.cpu();
+  const kernel::TcpStack* tcp = &h.tcp();
+  const double hz = static_cast<double>(cpu->params().clock.hz);
+  auto& st = ctx_.stats();
+  st.formula(n + ".cycles_per_byte_sent", "cycles/B", "busy cycles of all cores per byte the applications wrote (TCP)",
+             [cpu, tcp, hz] {
+               const double b = static_cast<double>(tcp->app_bytes_written());
+               return b > 0 ? cpu->busy_time().seconds() * hz / b : 0.0;
+             });
+  st.formula(n + ".cycles_per_byte_received", "cycles/B", "busy cycles of all cores per byte the applications read (TCP)",
+             [cpu, tcp, hz] {
+               const double b = static_cast<double>(tcp->app_bytes_read());
+               return b > 0 ? cpu->busy_time().seconds() * hz / b : 0.0;
+             });
+}
+
+int64_t HostWorkloads::udp_sent() const {
+  int64_t n = 0;
+  for (const Counter* c : udp_sent_) n += static_cast<int64_t>(c->value());
+  return n;
+}
+
+int64_t HostWorkloads::udp_read() const {
+  int64_t n = 0;
+  for (const auto& r : udp_rx_)
+    if (r.datagrams) n += static_cast<int64_t>(r.datagrams->value());
+  return n;
+}
+
+template void HostWorkloads::build<FixedHostNames>(const Scenario&);
+template void HostWorkloads::build<GroupHostNames>(const Scenario&);
+template void check_host_workloads<FixedHostNames>(const Scenario&, const HostNameCheck&,
+                                                   const std::function<std::string(const std::string&)>&, int64_t,
+                                                   std::vector<InputError>&);
+template void check_host_workloads<GroupHostNames>(const Scenario&, const HostNameCheck&,
+                                                   const std::function<std::string(const std::string&)>&, int64_t,
+                                                   std::vector<InputError>&);
+
+}  // namespace hostwire

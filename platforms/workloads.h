@@ -1,0 +1,174 @@
+// Workloads on hosts, for every platform with hosts: the parameters of each workload type and
+// the code that starts its applications (models/apps) and registers its metrics. A platform
+// names its hosts and resolves a workload's `from`/`to` to them: two_hosts offers host_a and
+// host_b; star takes a group ("client": every host of the group) or one host ("client[3]").
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/tcp_bulk.h"
+#include "apps/tcp_rr.h"
+#include "apps/udp_stream.h"
+#include "core/params.h"
+#include "core/scenario.h"
+#include "core/sim.h"
+#include "platforms/host.h"
+
+namespace hostwire {
+
+// How `from` and `to` are declared: a fixed choice, or a name the platform checks.
+struct FixedHostNames {
+  template <class V>
+  static void key(V& v, std::string& f, const char* name, const char* meaning) {
+    v.choice(f, name, meaning, {"host_a", "host_b"});
+  }
+};
+struct GroupHostNames {
+  template <class V>
+  static void key(V& v, std::string& f, const char* name, const char* meaning) {
+    v(f, name, meaning);
+  }
+};
+
+template <class H>
+struct UdpStreamParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  int64_t flows = 1;
+  Bytes payload{1472};  // a 1518 B frame on a 1500 B MTU
+  std::string pattern = "line_rate";
+  Rate rate = Rate::from_gbps(1);
+  int64_t threads = 1;
+  int64_t batch = 1;
+  Time start{};
+  Time stop{};
+  int64_t count = 0;
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, from, "from", "host that sends (a group: every host of it)");
+    H::key(v, to, "to", "host that receives");
+    v(flows, "flows", "UDP flows (distinct source ports), spread by RSS on the receiver, flows", Limits::range(1, 65536));
+    v(payload, "payload", "UDP payload per datagram", Limits::range(1, 65507));
+    v.choice(pattern, "pattern",
+             "line_rate: each thread sends as fast as its core and the TX ring allow; constant: evenly spaced "
+             "send calls at `rate`; poisson: random send calls at mean `rate`",
+             {"line_rate", "constant", "poisson"});
+    v(rate, "rate", "offered load in frame bits (with FCS) per second over all threads, for constant and poisson",
+      Limits::positive());
+    v(threads, "threads", "sender threads, pinned to cores 0, 1, ... of the sending host, threads", Limits::range(1, 1024));
+    v(batch, "batch", "datagrams per send call (sendmmsg), datagrams", Limits::range(1, 1024));
+    v(start, "start", "when the threads start sending");
+    v(stop, "stop", "when sending stops (0s: run to the end)");
+    v(count, "count", "datagrams to send over all threads (0: unlimited), datagrams");
+  }
+};
+
+template <class H>
+struct TcpBulkParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  Bytes bytes{0};
+  Bytes write_size{65536};
+  Bytes read_size{65536};
+  int64_t core = 0;
+  Time start{};
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, from, "from", "host that sends (a group: every host of it)");
+    H::key(v, to, "to", "host that receives");
+    v(bytes, "bytes", "bytes to send, then close (0B: send until the end of the run)");
+    v(write_size, "write_size", "bytes per send call", Limits::range(1, 1 << 20));
+    v(read_size, "read_size", "bytes per receive call", Limits::range(1, 1 << 20));
+    v(core, "core", "core of the sending thread (and of its conn), core index", Limits::range(0, 1023));
+    v(start, "start", "when the sender connects");
+  }
+};
+
+template <class H>
+struct TcpRrParams {
+  std::string from = "host_a";  // the client
+  std::string to = "host_b";    // the server
+  double rate = 0;              // requests/s
+  int64_t concurrency = 1;
+  Bytes request_size{64};
+  std::string responses = "fixed";
+  Bytes response_size{1024};
+  Bytes response_size_max{65536};
+  bool echo = false;
+  int64_t core = 0;
+  Time start{};
+  Time stop{};
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, from, "from", "host of the client (a group: a client on every host of it)");
+    H::key(v, to, "to", "host of the server");
+    v(rate, "rate", "requests per second with Poisson arrivals (0: closed loop, `concurrency` outstanding)",
+      Limits::non_negative());
+    v(concurrency, "concurrency", "requests kept outstanding in the closed loop, requests", Limits::range(1, 1 << 20));
+    v(request_size, "request_size", "request size, 4-byte length header included", Limits::range(4, 1 << 24));
+    v.choice(responses, "responses", "response sizes: fixed, exponential (mean response_size), uniform in "
+             "[response_size, response_size_max]", {"fixed", "exponential", "uniform"});
+    v(response_size, "response_size", "response size (fixed), mean (exponential) or minimum (uniform), header included",
+      Limits::range(4, 1 << 24));
+    v(response_size_max, "response_size_max", "largest response for uniform", Limits::range(4, 1 << 24));
+    v(echo, "echo", "the server echoes each request (responses the size of the request)");
+    v(core, "core", "core of the client thread and its conn, core index", Limits::range(0, 1023));
+    v(start, "start", "when the client connects");
+    v(stop, "stop", "when the client stops issuing requests (0s: never)");
+  }
+};
+
+// The hosts a name stands for: one for a host, every host of a group; empty when unknown.
+using HostResolver = std::function<std::vector<Host*>(const std::string& name)>;
+// Checks a name: empty when it names hosts; else why not (with a suggestion).
+using HostNameCheck = std::function<std::string(const std::string& name)>;
+
+// Checks that span keys, for every host workload of the scenario: `host_prefix(name)` is
+// the parameter prefix of the named host's (or group's) host parameters ("host_a." or "host.").
+template <class H>
+void check_host_workloads(const Scenario& s, const HostNameCheck& names,
+                          const std::function<std::string(const std::string&)>& host_prefix, int64_t mtu,
+                          std::vector<InputError>& errors);
+
+class HostWorkloads {
+ public:
+  HostWorkloads(SimContext& ctx, HostResolver resolve) : ctx_(ctx), resolve_(std::move(resolve)) {}
+  template <class H>
+  void build(const Scenario& s);
+
+  // Datagrams the UDP senders handed to their drivers, and the receivers read (conservation).
+  int64_t udp_sent() const;
+  int64_t udp_read() const;
+  // Per host: busy cycles per application byte written and read.
+  void add_host_metrics(Host& h);
+
+ private:
+  template <class H>
+  void add_udp_stream(const Scenario& s, uint32_t wi);
+  template <class H>
+  void add_tcp_bulk(const Scenario& s, uint32_t wi);
+  template <class H>
+  void add_tcp_rr(const Scenario& s, uint32_t wi);
+  Host& one(const std::string& name);
+
+  SimContext& ctx_;
+  HostResolver resolve_;
+  std::shared_ptr<const std::vector<uint8_t>> payload_;
+  std::vector<apps::UdpFlowStats> udp_rx_;
+  std::vector<Host*> udp_receivers_hosts_;
+  std::vector<Counter*> udp_sent_;
+  std::vector<std::unique_ptr<apps::UdpStreamSender>> udp_senders_;
+  std::vector<std::unique_ptr<apps::UdpReceiver>> udp_receivers_;
+  std::vector<std::unique_ptr<apps::TcpBulkSender>> bulk_senders_;
+  std::vector<std::unique_ptr<apps::TcpSink>> sinks_;
+  std::vector<std::unique_ptr<apps::TcpRrClient>> rr_clients_;
+  std::vector<std::unique_ptr<apps::TcpRrServer>> rr_servers_;
+};
+
+}  // namespace hostwire
