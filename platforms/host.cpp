@@ -44,7 +44,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
       ctx_(ctx),
       p_(derived(params, max_frame_bytes)),
       name_(basename()),
-      mac_{0x02, 0, 0, 0, static_cast<uint8_t>(index), 0},
+      mac_{0x02, 0, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index), 0},
       ip_(net::Ipv4Address::from_octets(10, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index))),
       cpu_("cpu", ctx, params.cpu, name_ + ".cpu"),
       bus_("bus", ctx, params.bus, name_ + ".bus"),
@@ -53,7 +53,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
       syscalls_(ctx.stats().counter(name_ + ".syscalls", "calls", "system calls made by the host's threads")) {
   std::vector<net::MacAddress> vnic_macs;
   for (int64_t v = 0; v < p_.nic.vnics; ++v)
-    vnic_macs.push_back({0x02, 0, 0, 0, static_cast<uint8_t>(index), static_cast<uint8_t>(v)});
+    vnic_macs.push_back({0x02, 0, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index), static_cast<uint8_t>(v)});
   nic::NicMemoryMap map;
   map.msix = kApic;
   nic_ = std::make_unique<nic::Nic>("nic", ctx, p_.nic, name_ + ".nic", max_frame_bytes, vnic_macs, map);

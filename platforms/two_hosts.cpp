@@ -47,8 +47,10 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   }
   const auto link = bind_params<wire::LinkParams>(s.values, "link0.");
   auto names = [](const std::string&) { return std::string(); };  // a choice: the loader checked it
-  auto prefix = [](const std::string& host) { return host + "."; };
-  check_host_workloads<FixedHostNames>(s, names, prefix, link.mtu.n, errors);
+  auto cores = [&s](const std::string& host) {
+    return std::pair{bind_params<cpu::CpuParams>(s.values, host + ".cpu.").cores, host + ".cpu.cores"};
+  };
+  check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, errors);
 }
 
 TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
@@ -82,42 +84,7 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
 }
 
 void TwoHosts::add_accounting(SimContext& ctx) {
-  // Every datagram sent was read, dropped for a named reason, or is still inside (a ring, the
-  // NIC, the wire, a socket); mirrors and wire duplicates are extra copies.
-  ctx.add_invariant([this, &ctx] {
-    const StatsRegistry& st = ctx.stats();
-    auto v = [&](const std::string& k) { return static_cast<int64_t>(st.value(k)); };
-    int64_t sent = workloads_.udp_sent(), received = workloads_.udp_read();
-    int64_t copies = 0, lost = 0, nic_drops = 0, host_drops = 0, mac_drops = 0;
-    for (const char* d : {"link0.a_to_b", "link0.b_to_a"}) {
-      const std::string p = d;
-      copies += v(p + ".duplicated");
-      lost += v(p + ".dropped_loss") + v(p + ".dropped_burst") + v(p + ".dropped_link_down");
-    }
-    for (const char* h : kHosts) {
-      const std::string n = std::string(h) + ".nic";
-      copies += v(n + ".rx_mirrored");
-      nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
-      mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
-      host_drops += v(std::string(h) + ".udp.socket_drops") + v(std::string(h) + ".udp.stray") +
-                    v(std::string(h) + ".ip.dropped_not_ours") + v(std::string(h) + ".ip.dropped_malformed") +
-                    v(std::string(h) + ".ip.dropped_protocol");
-    }
-    for (const char* h : kHosts) {
-      const std::string n = std::string(h) + ".nic";
-      copies += v(n + ".tx_tso_segments") - v(n + ".tx_tso_frames");  // one super-frame became several
-      const std::string t = std::string(h) + ".tcp";
-      sent += v(t + ".segments_out");
-      received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
-    }
-    received -= static_cast<int64_t>(a_->tcp().frames_queued() + b_->tcp().frames_queued());  // still queued: inside
-    const auto inside = static_cast<int64_t>(ctx.frames().live());
-    if (sent + copies == received + lost + nic_drops + mac_drops + host_drops + inside) return std::string();
-    return fmt::format(
-        "two_hosts: sent {} + copies {} != read {} + lost on the wire {} + NIC drops {} + MAC drops {} + socket/stray "
-        "drops {} + still inside {}",
-        sent, copies, received, lost, nic_drops, mac_drops, host_drops, inside);
-  });
+  add_frame_accounting(ctx, kName, {a_.get(), b_.get()}, {"link0.a_to_b", "link0.b_to_a"}, {}, workloads_);
 }
 
 }  // namespace hostwire

@@ -35,7 +35,7 @@ double per_second(const Counter* c, double scale = 1) {
 
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const std::function<std::string(const std::string&)>& host_prefix, int64_t mtu,
+                          const HostCores& cores, int64_t mtu,
                           std::vector<InputError>& errors) {
   for (const auto& w : s.workloads) {
     auto fail = [&](const std::string& key, const std::string& problem) {
@@ -48,12 +48,10 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       if (!b.empty()) fail("to", b);
       return a.empty() && b.empty();
     };
-    auto cores_of = [&](const std::string& host) { return bind_params<cpu::CpuParams>(s.values, host_prefix(host) + "cpu.").cores; };
     auto core_check = [&](const std::string& host, int64_t core) {
-      const int64_t cores = cores_of(host);
-      if (core >= cores)
-        fail("core", "core " + std::to_string(core) + " but " + host + " has " + std::to_string(cores) + " cores (" +
-                         host_prefix(host) + "cpu.cores)");
+      const auto [n, key] = cores(host);
+      if (core >= n)
+        fail("core", "core " + std::to_string(core) + " but " + host + " has " + std::to_string(n) + " cores (" + key + ")");
     };
     if (w.type == "tcp_rr") {
       auto p = bind_params<TcpRrParams<H>>(s.values, w.prefix());
@@ -74,10 +72,10 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       if (p.payload.n + 28 > mtu)
         fail("payload", to_string(p.payload) + " + 28 B of UDP/IPv4 headers exceeds the " + to_string(Bytes{mtu}) +
                             " MTU of the link (the path has no IP fragmentation)");
-      const int64_t cores = cores_of(p.from);
-      if (p.threads > cores)
-        fail("threads", std::to_string(p.threads) + " sender threads but " + p.from + " has " + std::to_string(cores) +
-                            " cores (" + host_prefix(p.from) + "cpu.cores)");
+      const auto [n, key] = cores(p.from);
+      if (p.threads > n)
+        fail("threads", std::to_string(p.threads) + " sender threads but " + p.from + " has " + std::to_string(n) +
+                            " cores (" + key + ")");
       if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
     }
   }
@@ -203,6 +201,11 @@ void HostWorkloads::add_tcp_bulk(const Scenario& s, uint32_t wi) {
   st.series(pre + "srtt", "s", [c] { return c->srtt().seconds(); });
   st.formula(pre + "cwnd", "B", "sender's congestion window at the end", [c] { return static_cast<double>(c->cwnd()); });
   st.formula(pre + "srtt", "s", "sender's smoothed RTT at the end", [c] { return c->srtt().seconds(); });
+  const kernel::Conn* conn = &senders.front()->socket().conn();
+  st.formula(pre + "bytes_below_peak", "B",
+             "most bytes of the sender's conn below it at once (qdisc, driver, TX ring, NIC): what TCP small queues bound",
+             [conn] { return static_cast<double>(conn->bytes_below_peak); });
+  st.series(pre + "bytes_below", "B", [conn] { return static_cast<double>(conn->bytes_below); });
   const auto retx = [sum] { return sum([](const tcp::Connection& t) { return t.retransmitted_segments(); }); };
   st.formula(pre + "retransmitted_segments", "segments", "segments the senders retransmitted", retx);
   st.series(pre + "retransmitted_segments", "segments", retx);
@@ -311,13 +314,51 @@ int64_t HostWorkloads::udp_read() const {
   return n;
 }
 
+void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vector<Host*> hosts,
+                          std::vector<std::string> channels, std::vector<std::string> switches,
+                          const HostWorkloads& workloads) {
+  ctx.add_invariant([&ctx, platform, hosts, channels, switches, &workloads] {
+    const StatsRegistry& st = ctx.stats();
+    auto v = [&](const std::string& k) { return static_cast<int64_t>(st.value(k)); };
+    int64_t sent = workloads.udp_sent(), received = workloads.udp_read();
+    int64_t copies = 0, lost = 0, nic_drops = 0, host_drops = 0, mac_drops = 0, switch_drops = 0;
+    for (const auto& p : channels) {
+      copies += v(p + ".duplicated");
+      lost += v(p + ".dropped_loss") + v(p + ".dropped_burst") + v(p + ".dropped_link_down");
+    }
+    for (const auto& sw : switches) {
+      copies += v(sw + ".flood_copies");
+      switch_drops += v(sw + ".dropped_buffer_full") + v(sw + ".filtered") + v(sw + ".dropped_fcs");
+    }
+    for (const Host* host : hosts) {
+      const std::string h = host->host_name(), n = h + ".nic", t = h + ".tcp";
+      copies += v(n + ".rx_mirrored");
+      copies += v(n + ".tx_tso_segments") - v(n + ".tx_tso_frames");  // one super-frame became several
+      nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
+      mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
+      host_drops += v(h + ".udp.socket_drops") + v(h + ".udp.stray") + v(h + ".ip.dropped_not_ours") +
+                    v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol");
+      sent += v(t + ".segments_out");
+      received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
+      received -= static_cast<int64_t>(host->tcp().frames_queued());    // still queued: inside
+    }
+    const auto inside = static_cast<int64_t>(ctx.frames().live());
+    if (sent + copies == received + lost + nic_drops + mac_drops + switch_drops + host_drops + inside)
+      return std::string();
+    return fmt::format(
+        "{}: sent {} + copies {} != read {} + lost on the wire {} + NIC drops {} + MAC drops {} + switch drops {} + "
+        "socket/stray drops {} + still inside {}",
+        platform, sent, copies, received, lost, nic_drops, mac_drops, switch_drops, host_drops, inside);
+  });
+}
+
 template void HostWorkloads::build<FixedHostNames>(const Scenario&);
 template void HostWorkloads::build<GroupHostNames>(const Scenario&);
 template void check_host_workloads<FixedHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const std::function<std::string(const std::string&)>&, int64_t,
+                                                   const HostCores&, int64_t,
                                                    std::vector<InputError>&);
 template void check_host_workloads<GroupHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const std::function<std::string(const std::string&)>&, int64_t,
+                                                   const HostCores&, int64_t,
                                                    std::vector<InputError>&);
 
 }  // namespace hostwire

@@ -129,11 +129,13 @@ using HostResolver = std::function<std::vector<Host*>(const std::string& name)>;
 // Checks a name: empty when it names hosts; else why not (with a suggestion).
 using HostNameCheck = std::function<std::string(const std::string& name)>;
 
-// Checks that span keys, for every host workload of the scenario: `host_prefix(name)` is
-// the parameter prefix of the named host's (or group's) host parameters ("host_a." or "host.").
+// The cores of the named host (or of each host of the group), and the key that sets them.
+using HostCores = std::function<std::pair<int64_t, std::string>(const std::string& name)>;
+
+// Checks that span keys, for every host workload of the scenario.
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const std::function<std::string(const std::string&)>& host_prefix, int64_t mtu,
+                          const HostCores& cores, int64_t mtu,
                           std::vector<InputError>& errors);
 
 class HostWorkloads {
@@ -170,5 +172,12 @@ class HostWorkloads {
   std::vector<std::unique_ptr<apps::TcpRrClient>> rr_clients_;
   std::vector<std::unique_ptr<apps::TcpRrServer>> rr_servers_;
 };
+
+// The frame conservation check of a platform with hosts: every frame sent was read, dropped
+// for a named reason (on a link, in a NIC or MAC, a switch, a host's stack), or is still
+// inside; wire duplicates, mirrors, floods and TSO segments are extra copies.
+void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vector<Host*> hosts,
+                          std::vector<std::string> channels, std::vector<std::string> switches,
+                          const HostWorkloads& workloads);
 
 }  // namespace hostwire

@@ -2,8 +2,9 @@
 // header included), then the body. The client issues requests with Poisson arrivals at a
 // rate, or keeps a number outstanding (closed loop), and records each request's latency from
 // its arrival to the end of its response; the server answers every request with a response
-// of a drawn size (or an echo of the request's size). Each message leaves in one send call,
-// as a real client's write() of a buffer it built (so Nagle never splits a message).
+// of a drawn size (or an echo of the request's size). A call writes the bytes owed from one
+// buffer (up to 64 KiB: several small messages, or part of a large one), as a real client's
+// write() of a message it built: a length header never leaves on its own.
 #pragma once
 
 #include <cstdint>

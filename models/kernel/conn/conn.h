@@ -63,6 +63,8 @@ class Conn {
   int64_t bytes_outbox = 0;    // payload in `outbox`, on its way to the driver
   int64_t bytes_admitted = 0;  // new data the gate let through in the running engine call
   bool tsq_throttled = false;  // new data held back until completions free room
+  int64_t bytes_below_peak = 0;
+  int vcd_below = -1;          // VCD signal of bytes_below
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any
 };

@@ -21,7 +21,7 @@
 namespace hostwire::kernel {
 
 // What a layer function decides for the packet: hand it to the next layer, stop (the layer
-// consumed it), or drop it (counted by the caller with the layer's name).
+// consumed it), or drop it (the stack counts it in <host>.tcp.layer_drops).
 enum class Verdict : uint8_t { next, consumed, drop };
 
 struct Input;     // the packet being processed (kernel/conn/conn.h)

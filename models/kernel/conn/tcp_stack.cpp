@@ -42,7 +42,9 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
       app_tx_(ctx.stats().counter(stat_name + ".app_tx_bytes", "B", "bytes the host's TCP applications wrote")),
       app_rx_(ctx.stats().counter(stat_name + ".app_rx_bytes", "B", "bytes the host's TCP applications read")),
       tsq_throttled_(ctx.stats().counter(stat_name + ".tsq_throttled", "times",
-                                         "new data held back by TCP small queues until TX completions")) {
+                                         "new data held back by TCP small queues until TX completions")),
+      layer_drops_(ctx.stats().counter(stat_name + ".layer_drops", "packets",
+                                       "packets a layer of a conn's event list dropped")) {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -72,6 +74,8 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   isn_ = isn_ * 1103515245u + 12345u;  // deterministic, distinct initial sequence numbers
   if (tp_.tso_max.n > 0 && port_.tso) c.tcp->set_tso_max(static_cast<uint32_t>(tp_.tso_max.n));
   Conn* cp = &c;
+  // Signals exist from the start: conns a listener accepts during the run have none.
+  if (!sc_core::sc_is_running()) c.vcd_below = ctx_.vcd().wire(fmt::format("{}.conn{}.bytes_below", name_, c.id), 32);
   if (tp_.limit_output_bytes.n > 0) c.tcp->set_transmit_gate([this, cp](uint64_t len) { return tsq_admit(*cp, len); });
   c.tcp->on_state_change = [this, cp](tcp::State, tcp::State to, Time now) {
     state_changed(*cp, to, now);
@@ -178,6 +182,7 @@ void TcpStack::run_work(Conn& c) {
     const uint64_t gen = c.list_generation;
     for (size_t k = 0; k < c.list.layers.size(); ++k) {
       const Verdict v = c.list.layers[k]->fn(*this, c, in);
+      if (v == Verdict::drop) layer_drops_.add();
       if (v != Verdict::next || c.list_generation != gen) break;
     }
     in.frame->gp.release();
@@ -299,6 +304,7 @@ void TcpStack::emit(Conn& c, const tcp::Segment& s) {
   segments_out_.add();
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
   port_.transmit(f, c.core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
+  if (c.id) trace_below(c);
 }
 
 // ---------------------------------------------------------------- TCP small queues
@@ -327,7 +333,13 @@ bool TcpStack::tsq_admit(Conn& c, uint64_t len) {
   return false;
 }
 
+void TcpStack::trace_below(Conn& c) {
+  c.bytes_below_peak = std::max(c.bytes_below_peak, c.bytes_below);
+  ctx_.vcd().change(c.vcd_below, hostwire::now(), static_cast<uint64_t>(c.bytes_below));
+}
+
 void TcpStack::tsq_freed(Conn& c) {
+  trace_below(c);
   if (!c.tsq_throttled || c.bytes_below + c.bytes_outbox > tsq_limit(c)) return;
   c.tsq_throttled = false;
   // tcp_tsq_handler: the conn's output resumes on its own core, in order with its other work.

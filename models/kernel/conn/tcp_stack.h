@@ -132,7 +132,10 @@ class TcpStack : public sc_core::sc_module {
   uint64_t app_bytes_written() const { return app_tx_.value(); }
   uint64_t app_bytes_read() const { return app_rx_.value(); }
 
+  // The protocol database: a module (kbuf, http, offload) adds its layers here and composes
+  // lists from them, then moves a conn into its state with enter_state().
   const ProtocolDatabase& protocols() const { return db_; }
+  ProtocolDatabase& protocols() { return db_; }
   size_t conns() const { return conns_.size(); }
   uint64_t frames_queued() const;  // in conns' serialisation queues
   // Summed over conns, for per-host reports.
@@ -174,6 +177,7 @@ class TcpStack : public sc_core::sc_module {
   int64_t tsq_limit(const Conn& c) const;
   bool tsq_admit(Conn& c, uint64_t len);
   void tsq_freed(Conn& c);
+  void trace_below(Conn& c);
   void emit(Conn& c, const tcp::Segment& s);
 
   SimContext& ctx_;
@@ -206,6 +210,7 @@ class TcpStack : public sc_core::sc_module {
   Counter& app_tx_;
   Counter& app_rx_;
   Counter& tsq_throttled_;
+  Counter& layer_drops_;
 };
 
 }  // namespace hostwire::kernel

@@ -18,7 +18,7 @@ class DynamicQueueLimit {
  public:
   struct Params {
     int64_t min_limit = 0;                    // bytes (Linux: 0)
-    int64_t max_limit = (0xffffffffLL / 16);  // bytes (Linux: DQL_MAX_LIMIT)
+    int64_t max_limit = 0xffffffffLL / 2 - 0xffffffffLL / 16;  // bytes (Linux: DQL_MAX_LIMIT)
     Time slack_hold = Time::from_s(1);        // Linux: HZ
   };
   DynamicQueueLimit() = default;

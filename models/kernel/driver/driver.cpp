@@ -36,6 +36,11 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
     q.vcd_backlog = ctx.vcd().wire(t + ".qdisc_frames", 32);
     q.vcd_ring = ctx.vcd().wire(t + ".ring_bytes", 32);
     q.vcd_limit = ctx.vcd().wire(t + ".bql_limit", 32);
+    const TxQueue* qp = &q;
+    ctx.stats().formula(t + ".ring_bytes_peak", "B", "most bytes posted to the TX ring and not yet completed at once",
+                        [qp] { return static_cast<double>(qp->ring_bytes_peak); });
+    ctx.stats().formula(t + ".bql_limit_peak", "B", "largest byte queue limit the queue reached",
+                        [qp] { return static_cast<double>(qp->limit_peak); });
   }
   SC_HAS_PROCESS(Driver);
   SC_METHOD(irqs_due);
@@ -221,7 +226,9 @@ void Driver::clean(int ring, uint32_t n) {
 }
 
 void Driver::trace_queue(int ring) {
-  const TxQueue& q = queues_[static_cast<size_t>(ring)];
+  TxQueue& q = queues_[static_cast<size_t>(ring)];
+  q.ring_bytes_peak = std::max(q.ring_bytes_peak, q.dql.in_flight());
+  if (p_.bql) q.limit_peak = std::max(q.limit_peak, q.dql.limit());
   const Time now = hostwire::now();
   ctx_.vcd().change(q.vcd_backlog, now, q.backlog.size());
   ctx_.vcd().change(q.vcd_ring, now, static_cast<uint64_t>(q.dql.in_flight()));

@@ -8,8 +8,8 @@
 // core) and takes the frames when the poll completes.
 //
 // Transmit: xmit() posts a descriptor when the queue runs (ring slot free, BQL room), else
-// the frame waits in the qdisc backlog; a frame's bytes are charged to its conn until its TX
-// completion is cleaned (TCP small queues, kernel/conn), and to BQL until the NIC completes it.
+// the frame waits in the qdisc backlog; a frame's bytes are charged to its conn (TCP small
+// queues, kernel/conn) and to BQL until the driver cleans its TX completion.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ struct DriverParams {
   bool tx_checksum_offload = true;  // the NIC fills in UDP/TCP checksums (else the stack checksums per byte)
   bool bql = true;                  // byte queue limits on every TX queue
   Bytes bql_min_limit{0};
-  Bytes bql_max_limit{(0xffffffffLL / 16)};
+  Bytes bql_max_limit{0xffffffffLL / 2 - 0xffffffffLL / 16};  // Linux DQL_MAX_LIMIT
   Time bql_slack_hold = Time::from_s(1);
 
   template <class V>
@@ -129,6 +129,7 @@ class Driver : public sc_core::sc_module {
     DynamicQueueLimit dql;
     std::vector<std::function<void()>> waiting;
     int vcd_backlog = -1, vcd_ring = -1, vcd_limit = -1;
+    int64_t ring_bytes_peak = 0, limit_peak = 0;
   };
 
   int ring_of(int core) const { return core % nic_.rings(); }
