@@ -293,6 +293,34 @@ TEST(NicRx, DestinationMacPicksTheVnicAndAnUnknownMacGoesToTheDefaultVnic) {
   EXPECT_TRUE(broken.empty()) << broken.front();
 }
 
+TEST(NicRx, AReplacedClassifyStepSeesEveryFrameBeforeTheRingsAndDecidesWhereItGoes) {
+  // The seam a mirror tap or the TOE's ACK steering uses: the step sees each frame first and
+  // may start from the classifier's own decision.
+  nic::NicParams p;
+  p.rings_per_vnic = 4;
+  Bench b(p);
+  int seen = 0;
+  b.nic.rx().set_classify_step([&](const Packet& pkt) {
+    ++seen;
+    nic::Decision d = b.nic.rx().classify(pkt);
+    d.primary.ring = 3;  // steer everything to the last ring
+    return d;
+  });
+  constexpr int kFlows = 16;
+  b.driver.at(Time{}, [&b] {
+    for (int f = 0; f < kFlows; ++f)
+      ASSERT_TRUE(b.peer.send(b.udp_frame(static_cast<uint16_t>(kFirstPort + f), vnic_mac(0), 100)));
+  });
+  sc_core::sc_start();
+  EXPECT_EQ(seen, kFlows);
+  EXPECT_EQ(b.ring_stat(3, "rx_frames"), kFlows);
+  EXPECT_EQ(b.rings.rx(3).occupancy(), static_cast<uint32_t>(kFlows));
+  for (int r = 0; r < 3; ++r) EXPECT_EQ(b.ring_stat(r, "rx_frames"), 0) << "ring " << r;
+  while (b.rings.rx(3).occupancy() > 0) b.rings.rx(3).take().frame->gp.release();
+  auto broken = b.broken();
+  EXPECT_TRUE(broken.empty()) << broken.front();
+}
+
 // ---------------------------------------------------------------- receive DMA timing
 
 TEST(NicRx, DescriptorBecomesVisibleAfterTheFrameWriteAndTheCompletionWriteExactly) {
