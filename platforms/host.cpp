@@ -56,8 +56,11 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
     vnic_macs.push_back({0x02, 0, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index), static_cast<uint8_t>(v)});
   nic::NicMemoryMap map;
   map.msix = kApic;
-  nic_ = std::make_unique<nic::Nic>("nic", ctx, p_.nic, name_ + ".nic", max_frame_bytes, vnic_macs, map);
-  driver_ = std::make_unique<kernel::Driver>("driver", ctx, p_.driver, cpu_, *nic_, kNicBar, name_);
+  // The descriptor rings in host memory: the NIC and the driver share them, and otherwise meet
+  // only over the bus (doorbells and unmasks, MSI-X).
+  rings_ = std::make_unique<nic::DescriptorRings>(p_.nic, map);
+  nic_ = std::make_unique<nic::Nic>("nic", ctx, p_.nic, name_ + ".nic", max_frame_bytes, vnic_macs, *rings_);
+  driver_ = std::make_unique<kernel::Driver>("driver", ctx, p_.driver, cpu_, *rings_, kNicBar, name_);
 
   nic_->dma.bind(bus_.in);
   driver_->mmio.bind(bus_.in);

@@ -89,6 +89,7 @@ class Host : public sc_core::sc_module {
   bus::Bus bus_;
   bus::Memory memory_;
   bus::MmioTarget apic_;
+  std::unique_ptr<nic::DescriptorRings> rings_;
   std::unique_ptr<nic::Nic> nic_;
   std::unique_ptr<kernel::Driver> driver_;
   std::unique_ptr<kernel::IpLayer> ip_layer_;

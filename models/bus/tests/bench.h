@@ -13,6 +13,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "bus/params.h"
+#include "bus/payload.h"
 #include "core/sim.h"
 
 namespace hostwire::bus::bench {
@@ -60,13 +61,7 @@ class Initiator : public sc_core::sc_module {
   // Issues a transfer now (from a step), `delay` after sc_time_stamp().
   Done transfer(tlm::tlm_command cmd, uint64_t address, unsigned int bytes, uint8_t* data = nullptr,
                 Time delay = Time{}) {
-    gp_.set_command(cmd);
-    gp_.set_address(address);
-    gp_.set_data_ptr(data);
-    gp_.set_data_length(bytes);
-    gp_.set_streaming_width(bytes);
-    gp_.set_byte_enable_ptr(nullptr);
-    gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    bus::prepare(gp_, cmd, address, data, bytes);
     sc_core::sc_time d = to_sc(delay);
     out->b_transport(gp_, d);
     EXPECT_EQ(gp_.get_address(), address) << "the bus must give the initiator its address back";

@@ -2,20 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "bus/payload.h"
+
 namespace hostwire::kernel {
 
 namespace {
 constexpr int kKsoftirqdContext = 2000;  // thread ids of the ksoftirqd threads, per core
 }
 
-Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu, nic::Nic& nic,
-               uint64_t nic_bar, const std::string& stat_name)
+Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu,
+               nic::DescriptorRings& rings, uint64_t nic_bar, const std::string& stat_name)
     : sc_module(name),
       mmio("mmio"),
       ctx_(ctx),
       p_(params),
       cpu_(cpu),
-      nic_(nic),
+      rings_(rings),
       nic_bar_(nic_bar),
       name_(stat_name),
       log_(stat_name + ".driver"),
@@ -25,11 +27,11 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
                                           "NAPI polls deferred to ksoftirqd (thread priority) after netdev_budget")),
       backlogged_(ctx.stats().counter(stat_name + ".driver.qdisc_enqueued", "frames",
                                       "frames that waited in the qdisc because their TX queue was stopped")) {
-  const int rings = nic_.rings();
-  polls_.resize(static_cast<size_t>(rings));
-  queues_.resize(static_cast<size_t>(rings));
+  const int n = rings_.rings();
+  polls_.resize(static_cast<size_t>(n));
+  queues_.resize(static_cast<size_t>(n));
   DynamicQueueLimit::Params dq{p_.bql_min_limit.n, p_.bql_max_limit.n, p_.bql_slack_hold};
-  for (int r = 0; r < rings; ++r) {
+  for (int r = 0; r < n; ++r) {
     TxQueue& q = queues_[static_cast<size_t>(r)];
     q.dql = DynamicQueueLimit(dq);
     const std::string t = fmt::format("{}.driver.txq{}", stat_name, r);
@@ -53,21 +55,15 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
 void Driver::mmio_write(uint64_t address, uint64_t value) {
   // A posted write: the core does not wait for it (the driver's cost covers issuing it).
   mmio_data_ = value;
-  mmio_gp_.set_command(tlm::TLM_WRITE_COMMAND);
-  mmio_gp_.set_address(address);
-  mmio_gp_.set_data_ptr(reinterpret_cast<uint8_t*>(&mmio_data_));
-  mmio_gp_.set_data_length(8);
-  mmio_gp_.set_streaming_width(8);
-  mmio_gp_.set_byte_enable_ptr(nullptr);
-  mmio_gp_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  bus::prepare(mmio_gp_, tlm::TLM_WRITE_COMMAND, address, reinterpret_cast<uint8_t*>(&mmio_data_), 8);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   mmio->b_transport(mmio_gp_, delay);
   if (mmio_gp_.is_response_error())
     SC_REPORT_ERROR(name(), fmt::format("register write to 0x{:x} failed: {}", address, mmio_gp_.get_response_string()).c_str());
 }
 
-void Driver::doorbell(int ring, uint32_t posted) { mmio_write(nic_bar_ + nic::Nic::kTxDoorbell + 8 * static_cast<uint64_t>(ring), posted); }
-void Driver::unmask(int vector) { mmio_write(nic_bar_ + nic::Nic::kIrqUnmask + 8 * static_cast<uint64_t>(vector), 1); }
+void Driver::doorbell(int ring, uint32_t posted) { mmio_write(nic_bar_ + nic::kTxDoorbell + 8 * static_cast<uint64_t>(ring), posted); }
+void Driver::unmask(int vector) { mmio_write(nic_bar_ + nic::kIrqUnmask + 8 * static_cast<uint64_t>(vector), 1); }
 
 // ---------------------------------------------------------------- interrupts and NAPI
 
@@ -101,13 +97,15 @@ void Driver::napi_poll(int v) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const Time now = hostwire::now();
   poll.scheduled = true;
-  poll.rx = nic_.rx_visible(v, now, static_cast<uint32_t>(p_.napi_budget));
-  poll.tx = nic_.tx_completed(v, now);
+  // The completions whose write-back has landed in ring memory by now.
+  nic::RxRingMemory& rx = rings_.rx(v);
+  poll.rx = rx.visible(now, static_cast<uint32_t>(p_.napi_budget));
+  poll.tx = rings_.tx(v).completed(now);
   const auto& c = cpu_.costs();
   // The consumer's protocol work that runs inside the poll (netif_receive_skb).
   int64_t inline_work = 0;
   if (consumer_.poll_cycles)
-    for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer_.poll_cycles(*nic_.rx_peek(v, i).frame);
+    for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer_.poll_cycles(*rx.peek(i).frame);
   cpu::WorkItem w;
   w.cycles = p_.poll_overhead + poll.rx * (p_.rx_descriptor + c.cache_miss) + inline_work + poll.tx * p_.tx_clean;
   if (poll.deferred) {
@@ -129,7 +127,7 @@ void Driver::poll_done(int v) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const int core = v % cpu_.cores();
   for (uint32_t i = 0; i < poll.rx; ++i) {
-    Frame* f = nic_.rx_take(v).frame;
+    Frame* f = rings_.rx(v).take().frame;  // the slot goes back to the NIC
     if (consumer_.receive) consumer_.receive(f, core);
     else f->gp.release();
   }
@@ -137,7 +135,7 @@ void Driver::poll_done(int v) {
   if (poll.tx) clean(v, poll.tx);
   const Time now = hostwire::now();
   // Budget used up or more work arrived: poll again; else re-enable the interrupt.
-  if (nic_.rx_visible(v, now, 1) > 0 || nic_.tx_completed(v, now) > 0) {
+  if (rings_.rx(v).visible(now, 1) > 0 || rings_.tx(v).completed(now) > 0) {
     // Past netdev_budget the rest waits for ksoftirqd, which the scheduler runs in turn with
     // the application threads (net_rx_action's time_squeeze).
     if (poll.softirq_work >= p_.netdev_budget) poll.deferred = true;
@@ -153,7 +151,7 @@ void Driver::poll_done(int v) {
 // ---------------------------------------------------------------- transmit
 
 bool Driver::queue_runs(const TxQueue& q, int ring) const {
-  return nic_.tx_free(ring) > 0 && (!p_.bql || q.dql.avail() >= 0);
+  return rings_.tx(ring).free_slots() > 0 && (!p_.bql || q.dql.avail() >= 0);
 }
 
 bool Driver::tx_stopped(int core) const {
@@ -168,7 +166,7 @@ void Driver::wait_tx(int core, std::function<void()> wake) {
 
 bool Driver::post(int ring, const Pending& p) {
   TxQueue& q = queues_[static_cast<size_t>(ring)];
-  if (!queue_runs(q, ring) || !nic_.tx_post(ring, nic::TxDescriptor{p.frame, p.mss})) return false;
+  if (!queue_runs(q, ring) || !rings_.tx(ring).post(nic::TxDescriptor{p.frame, p.mss})) return false;
   q.posted.push_back(Posted{p.conn, p.bytes});
   q.dql.queued(p.bytes);
   ++q.unannounced;
@@ -205,7 +203,7 @@ void Driver::drain_backlog(int ring) {
 
 void Driver::clean(int ring, uint32_t n) {
   TxQueue& q = queues_[static_cast<size_t>(ring)];
-  nic_.tx_clean(ring, n);
+  rings_.tx(ring).clean(n);
   int64_t bytes = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const Posted d = q.posted.front();

@@ -27,7 +27,8 @@
 #include "cpu/cpu.h"
 #include "kernel/conn/conn.h"
 #include "kernel/driver/dql.h"
-#include "nic/nic.h"
+#include "nic/descriptor_rings.h"
+#include "nic/registers.h"
 
 namespace hostwire::kernel {
 
@@ -78,9 +79,10 @@ class Driver : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Driver> mmio;  // the cores' register writes (root complex)
 
-  // `nic_bar`: the bus address of the NIC's registers.
-  Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu, nic::Nic& nic,
-         uint64_t nic_bar, const std::string& stat_name);
+  // `rings`: the NIC's descriptor rings in host memory, which the driver writes and reads;
+  // `nic_bar`: the bus address of the NIC's registers, its only other way to the NIC.
+  Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu,
+         nic::DescriptorRings& rings, uint64_t nic_bar, const std::string& stat_name);
 
   const DriverParams& params() const { return p_; }
   void set_consumer(NetdevConsumer c) { consumer_ = std::move(c); }
@@ -132,7 +134,7 @@ class Driver : public sc_core::sc_module {
     int64_t ring_bytes_peak = 0, limit_peak = 0;
   };
 
-  int ring_of(int core) const { return core % nic_.rings(); }
+  int ring_of(int core) const { return core % rings_.rings(); }
   bool queue_runs(const TxQueue& q, int ring) const;
   bool post(int ring, const Pending& p);
   void drain_backlog(int ring);
@@ -149,7 +151,7 @@ class Driver : public sc_core::sc_module {
   SimContext& ctx_;
   DriverParams p_;
   cpu::Cpu& cpu_;
-  nic::Nic& nic_;
+  nic::DescriptorRings& rings_;
   uint64_t nic_bar_;
   std::string name_;
   Logger log_;

@@ -1,8 +1,8 @@
 // The NIC's timed shell on a small bench: a PCIe bus with host memory, an interrupt controller
 // (an MMIO target at the MSI-X address that records each message's arrival) and the NIC's
 // register BAR; a peer MAC on a 10 Gbps link drives frames into the NIC's port and receives
-// what it sends. The test plays the driver: it writes registers over the bus and takes
-// descriptors. Each TEST elaborates its own bench, so ctest runs each in its own process.
+// what it sends. The test plays the driver: it writes registers over the bus and writes and
+// reads descriptors in the ring memory the NIC shares. Each TEST elaborates its own bench, so ctest runs each in its own process.
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -61,6 +61,7 @@ struct Bench {
   bus::Bus bus;
   bus::Memory memory;
   bus::MmioTarget apic;
+  nic::DescriptorRings rings;  // in host memory: the test writes and reads them as the driver does
   nic::Nic nic;
   wire::Mac peer;
   wire::Link link;
@@ -76,7 +77,8 @@ struct Bench {
       : bus("bus", ctx, bus_params, "host.bus"),
         memory("memory", ctx, memory_params, "host.memory", kMemoryBytes),
         apic("apic", ctx, Time{}, "host.apic"),
-        nic("nic", ctx, p, "nic", kMaxFrame, vnic_macs(p.vnics)),
+        rings(p),
+        nic("nic", ctx, p, "nic", kMaxFrame, vnic_macs(p.vnics), rings),
         peer("peer", ctx, wire::MacParams{}, "peer.mac", kMaxFrame),
         link("link0", ctx, link_params()) {
     for (size_t i = 0; i < payload->size(); ++i) (*payload)[i] = static_cast<uint8_t>(i * 131 + 7);
@@ -190,9 +192,10 @@ TEST(NicRx, FullRingKeepsSizeMinusOneAndCountsEveryDropOnThatRing) {
   EXPECT_EQ(b.stat("nic.rx_dropped_ring_full"), 13);
   EXPECT_EQ(b.ring_stat(other, "rx_frames"), 0);
   EXPECT_EQ(b.ring_stat(other, "rx_dropped_full"), 0);
-  EXPECT_EQ(b.nic.rx_occupancy(ring), 7u);
-  EXPECT_EQ(b.nic.rx_visible(ring, hostwire::now(), 100), 7u);
-  EXPECT_EQ(b.nic.frames_held(), 7u);
+  EXPECT_EQ(b.rings.rx(ring).occupancy(), 7u);
+  EXPECT_EQ(b.rings.rx(ring).visible(hostwire::now(), 100), 7u);
+  EXPECT_EQ(b.rings.frames_held(), 7u);  // in ring memory, none inside the NIC
+  EXPECT_EQ(b.nic.frames_held(), 0u);
   EXPECT_EQ(b.stat("host.memory.writes"), 2 * 7);  // each delivery: the frame, then its completion
   auto broken = b.broken();
   EXPECT_TRUE(broken.empty()) << broken.front();
@@ -209,14 +212,14 @@ TEST(NicRx, RingTakesFramesAgainOnceTheDriverFreesSlots) {
   };
   b.driver.at(Time{}, burst);
   b.driver.at(Time::from_us(100), [&b] {
-    for (int i = 0; i < 2; ++i) b.nic.rx_take(0).frame->gp.release();
+    for (int i = 0; i < 2; ++i) b.rings.rx(0).take().frame->gp.release();
   });
   b.driver.at(Time::from_us(200), burst);
   sc_core::sc_start();
   EXPECT_EQ(b.ring_stat(0, "rx_frames"), 5);
   EXPECT_EQ(b.ring_stat(0, "rx_dropped_full"), 5);
   EXPECT_EQ(b.stat("nic.rx_dropped_ring_full"), 5);
-  EXPECT_EQ(b.nic.rx_occupancy(0), 3u);
+  EXPECT_EQ(b.rings.rx(0).occupancy(), 3u);
   auto broken = b.broken();
   EXPECT_TRUE(broken.empty()) << broken.front();
 }
@@ -241,9 +244,9 @@ TEST(NicRx, RssSpreadsFlowsOverTheVnicsRingsAndKeepsEachFlowOnOneRing) {
     total += n;
     // 64 flows over 4 rings: each ring gets a real share (Toeplitz with the Microsoft key).
     EXPECT_GE(n, 8 * kRepeats) << "ring " << r;
-    EXPECT_EQ(b.nic.rx_visible(r, hostwire::now() + Time::from_us(10), 1000), static_cast<uint32_t>(n));
-    while (b.nic.rx_occupancy(r) > 0) {
-      nic::RxDescriptor d = b.nic.rx_take(r);
+    EXPECT_EQ(b.rings.rx(r).visible(hostwire::now() + Time::from_us(10), 1000), static_cast<uint32_t>(n));
+    while (b.rings.rx(r).occupancy() > 0) {
+      nic::RxDescriptor d = b.rings.rx(r).take();
       const uint16_t port = src_port_of(d.frame->packet);
       rings_of_flow[port].insert(r);
       ++frames_of_flow[port];
@@ -279,13 +282,41 @@ TEST(NicRx, DestinationMacPicksTheVnicAndAnUnknownMacGoesToTheDefaultVnic) {
   EXPECT_EQ(b.ring_stat(2, "rx_frames") + b.ring_stat(3, "rx_frames"), kFlows);
   for (int r = 0; r < 4; ++r) EXPECT_GT(b.ring_stat(r, "rx_frames"), 0) << "ring " << r;
   for (int r = 0; r < 2; ++r)
-    while (b.nic.rx_occupancy(r) > 0) {
-      nic::RxDescriptor d = b.nic.rx_take(r);
+    while (b.rings.rx(r).occupancy() > 0) {
+      nic::RxDescriptor d = b.rings.rx(r).take();
       net::MacAddress dst;
       std::copy(d.frame->packet.header, d.frame->packet.header + 6, dst.begin());
       EXPECT_EQ(dst, kUnknownMac) << "ring " << r;
       d.frame->gp.release();
     }
+  auto broken = b.broken();
+  EXPECT_TRUE(broken.empty()) << broken.front();
+}
+
+TEST(NicRx, AReplacedClassifyStepSeesEveryFrameBeforeTheRingsAndDecidesWhereItGoes) {
+  // The seam a mirror tap or the TOE's ACK steering uses: the step sees each frame first and
+  // may start from the classifier's own decision.
+  nic::NicParams p;
+  p.rings_per_vnic = 4;
+  Bench b(p);
+  int seen = 0;
+  b.nic.rx().set_classify_step([&](const Packet& pkt) {
+    ++seen;
+    nic::Decision d = b.nic.rx().classify(pkt);
+    d.primary.ring = 3;  // steer everything to the last ring
+    return d;
+  });
+  constexpr int kFlows = 16;
+  b.driver.at(Time{}, [&b] {
+    for (int f = 0; f < kFlows; ++f)
+      ASSERT_TRUE(b.peer.send(b.udp_frame(static_cast<uint16_t>(kFirstPort + f), vnic_mac(0), 100)));
+  });
+  sc_core::sc_start();
+  EXPECT_EQ(seen, kFlows);
+  EXPECT_EQ(b.ring_stat(3, "rx_frames"), kFlows);
+  EXPECT_EQ(b.rings.rx(3).occupancy(), static_cast<uint32_t>(kFlows));
+  for (int r = 0; r < 3; ++r) EXPECT_EQ(b.ring_stat(r, "rx_frames"), 0) << "ring " << r;
+  while (b.rings.rx(3).occupancy() > 0) b.rings.rx(3).take().frame->gp.release();
   auto broken = b.broken();
   EXPECT_TRUE(broken.empty()) << broken.front();
 }
@@ -332,12 +363,12 @@ TEST(NicRx, DescriptorBecomesVisibleAfterTheFrameWriteAndTheCompletionWriteExact
   // The frame itself is in memory exactly one memory access earlier (dma_write_time of an idle bus).
   EXPECT_EQ((visible - completion_memory - mp.latency).ps,
             (arrived + bus::dma_write_time(bp, mp, 1514) - mp.latency).ps);
-  EXPECT_EQ(b.nic.rx_visible(0, visible - Time{1}, 8), 0u);
-  EXPECT_EQ(b.nic.rx_visible(0, visible, 8), 1u);
+  EXPECT_EQ(b.rings.rx(0).visible(visible - Time{1}, 8), 0u);
+  EXPECT_EQ(b.rings.rx(0).visible(visible, 8), 1u);
   // The MSI-X message leaves at the completion and crosses the link as a 4 B posted write.
   ASSERT_EQ(b.irqs[0].size(), 1u);
   EXPECT_EQ(b.irqs[0][0].ps, (visible + bus::write_cost(b.bus_params, 4).occupancy + b.bus_params.latency).ps);
-  nic::RxDescriptor d = b.nic.rx_take(0);
+  nic::RxDescriptor d = b.rings.rx(0).take();
   EXPECT_EQ(d.visible_at.ps, visible.ps);
   EXPECT_EQ(d.frame->packet.id, f->packet.id);
   d.frame->gp.release();
@@ -373,9 +404,9 @@ TEST(NicRx, DmaKeepsUpWithMinimumSizeFramesAtLineRate) {
                      mp.bandwidth.time_for_bytes(16) + mp.latency;
   // The completion's 40 B on the link (5,079 ps) outlast the memory taking the frame's 60 B (2,344 ps).
   EXPECT_EQ(delay.ps, 10'665 + 250'000 + 5'079 + 625 + 80'000);
-  ASSERT_EQ(b.nic.rx_occupancy(0), static_cast<uint32_t>(kFrames));
+  ASSERT_EQ(b.rings.rx(0).occupancy(), static_cast<uint32_t>(kFrames));
   for (int i = 0; i < kFrames; ++i) {
-    nic::RxDescriptor d = b.nic.rx_take(0);
+    nic::RxDescriptor d = b.rings.rx(0).take();
     EXPECT_EQ((d.visible_at - arrivals[static_cast<size_t>(i)]).ps, delay.ps) << "frame " << i;
     d.frame->gp.release();
     if (::testing::Test::HasFailure()) break;
@@ -411,14 +442,14 @@ std::pair<uint64_t, uint64_t> moderated(const Regime& g, Time duration) {
   uint64_t taken = 0;
   b.on_irq = [&](int v, Time arrival) {
     b.driver.at(arrival, [&b, &first_completion, &taken, v] {
-      const uint32_t n = b.nic.rx_visible(v, hostwire::now(), std::numeric_limits<uint32_t>::max());
+      const uint32_t n = b.rings.rx(v).visible(hostwire::now(), std::numeric_limits<uint32_t>::max());
       for (uint32_t i = 0; i < n; ++i) {
-        nic::RxDescriptor d = b.nic.rx_take(v);
+        nic::RxDescriptor d = b.rings.rx(v).take();
         if (!first_completion) first_completion = d.visible_at;
         d.frame->gp.release();
         ++taken;
       }
-      b.write_register(nic::Nic::kIrqUnmask + 8 * static_cast<uint64_t>(v), 1);
+      b.write_register(nic::kIrqUnmask + 8 * static_cast<uint64_t>(v), 1);
     });
   };
   for (int64_t k = 0; g.interval.ps * k < end.ps; ++k)
@@ -480,14 +511,14 @@ TEST(NicTx, PostedFramesLeaveOnlyAfterTheDoorbell) {
     for (uint32_t size : {64u, 500u, 1472u, 18u, 1000u}) {
       Frame* f = b.udp_frame(kFirstPort, kPeerMac, size);
       ids.push_back(f->packet.id);
-      ASSERT_TRUE(b.nic.tx_post(1, nic::TxDescriptor{f, 0}));
+      ASSERT_TRUE(b.rings.tx(1).post(nic::TxDescriptor{f, 0}));
     }
   });
   // Nothing leaves before the driver rings ring 1's doorbell at 50 us.
   b.driver.at(Time::from_us(50), [&] {
     EXPECT_TRUE(b.sent.empty());
     EXPECT_EQ(b.stat("nic.tx_descriptors"), 0);
-    doorbell_at = b.write_register(nic::Nic::kTxDoorbell + 8, 5);
+    doorbell_at = b.write_register(nic::kTxDoorbell + 8, 5);
   });
   sc_core::sc_start();
   ASSERT_EQ(b.sent.size(), 5u);
@@ -499,10 +530,10 @@ TEST(NicTx, PostedFramesLeaveOnlyAfterTheDoorbell) {
   EXPECT_EQ(b.stat("nic.tx_descriptors"), 5);
   EXPECT_EQ(b.stat("nic.tx_batches"), 1);  // fetch batch 8 covers all 5
   EXPECT_EQ(b.stat("nic.register_writes"), 1);
-  EXPECT_EQ(b.nic.tx_completed(1, hostwire::now()), 5u);
-  EXPECT_EQ(b.nic.tx_free(1), 511u - 5u);
-  b.nic.tx_clean(1, 5);
-  EXPECT_EQ(b.nic.tx_free(1), 511u);
+  EXPECT_EQ(b.rings.tx(1).completed(hostwire::now()), 5u);
+  EXPECT_EQ(b.rings.tx(1).free_slots(), 511u - 5u);
+  b.rings.tx(1).clean(5);
+  EXPECT_EQ(b.rings.tx(1).free_slots(), 511u);
   // The doorbell crosses the link downstream as one 8 B write.
   EXPECT_EQ(doorbell_at.ps, (Time::from_us(50) + bus::write_cost(b.bus_params, 8).occupancy + b.bus_params.latency).ps);
   // The first frame starts when the descriptor read and then the frames' reads are done:
@@ -518,8 +549,8 @@ TEST(NicTx, SingleFrameLeavesAfterTheDescriptorReadAndTheFrameReadExactly) {
   Bench b(p);
   Time doorbell_at{};
   b.driver.at(Time::from_us(1), [&] {
-    ASSERT_TRUE(b.nic.tx_post(0, nic::TxDescriptor{b.udp_frame(kFirstPort, kPeerMac, 1472), 0}));
-    doorbell_at = b.write_register(nic::Nic::kTxDoorbell, 1);
+    ASSERT_TRUE(b.rings.tx(0).post(nic::TxDescriptor{b.udp_frame(kFirstPort, kPeerMac, 1472), 0}));
+    doorbell_at = b.write_register(nic::kTxDoorbell, 1);
   });
   sc_core::sc_start();
   ASSERT_EQ(b.tx_starts.size(), 1u);
@@ -528,8 +559,8 @@ TEST(NicTx, SingleFrameLeavesAfterTheDescriptorReadAndTheFrameReadExactly) {
                         bus::dma_read_time(b.bus_params, b.memory_params, 1514);
   EXPECT_EQ(b.tx_starts[0].ps, expected.ps);
   // The completion write-back is a 16 B posted write issued when the batch went to the MAC.
-  EXPECT_EQ(b.nic.tx_completed(0, expected + bus::dma_write_time(b.bus_params, b.memory_params, 16) - Time{1}), 0u);
-  EXPECT_EQ(b.nic.tx_completed(0, expected + bus::dma_write_time(b.bus_params, b.memory_params, 16)), 1u);
+  EXPECT_EQ(b.rings.tx(0).completed(expected + bus::dma_write_time(b.bus_params, b.memory_params, 16) - Time{1}), 0u);
+  EXPECT_EQ(b.rings.tx(0).completed(expected + bus::dma_write_time(b.bus_params, b.memory_params, 16)), 1u);
 }
 
 TEST(NicTx, TsoCutsA64000ByteSuperFrameIntoMssFramesThatConcatenateToTheOriginal) {
@@ -541,8 +572,8 @@ TEST(NicTx, TsoCutsA64000ByteSuperFrameIntoMssFramesThatConcatenateToTheOriginal
   b.driver.at(Time::from_us(1), [&] {
     Frame* f = b.tcp_frame(kPayload);
     ASSERT_EQ(f->packet.frame_bytes(), 54u + kPayload);
-    ASSERT_TRUE(b.nic.tx_post(0, nic::TxDescriptor{f, kMss}));
-    b.write_register(nic::Nic::kTxDoorbell, 1);
+    ASSERT_TRUE(b.rings.tx(0).post(nic::TxDescriptor{f, kMss}));
+    b.write_register(nic::kTxDoorbell, 1);
   });
   sc_core::sc_start();
   constexpr size_t kSegments = (kPayload + kMss - 1) / kMss;  // 45: 44 x 1448 + 288
@@ -569,7 +600,7 @@ TEST(NicTx, TsoCutsA64000ByteSuperFrameIntoMssFramesThatConcatenateToTheOriginal
   EXPECT_EQ(b.stat("nic.tx_descriptors"), 1);
   EXPECT_EQ(b.stat("nic.tx_dropped_oversize"), 0);
   EXPECT_EQ(b.stat("peer.mac.rx_frames"), static_cast<double>(kSegments));
-  EXPECT_EQ(b.nic.tx_completed(0, hostwire::now()), 1u);  // one descriptor completes
+  EXPECT_EQ(b.rings.tx(0).completed(hostwire::now()), 1u);  // one descriptor completes
   EXPECT_EQ(b.ctx.frames().live(), 0u) << "the super-frame and every segment are returned to the pool";
 }
 
@@ -579,9 +610,9 @@ TEST(NicTx, OversizeFrameIsDroppedAndCountedWithoutTsoOrWithoutAnMss) {
   p.tso = false;
   Bench b(p);
   b.driver.at(Time::from_us(1), [&] {
-    ASSERT_TRUE(b.nic.tx_post(0, nic::TxDescriptor{b.tcp_frame(64000), 1448}));  // TSO off
-    ASSERT_TRUE(b.nic.tx_post(0, nic::TxDescriptor{b.udp_frame(kFirstPort, kPeerMac, 100), 0}));
-    b.write_register(nic::Nic::kTxDoorbell, 2);
+    ASSERT_TRUE(b.rings.tx(0).post(nic::TxDescriptor{b.tcp_frame(64000), 1448}));  // TSO off
+    ASSERT_TRUE(b.rings.tx(0).post(nic::TxDescriptor{b.udp_frame(kFirstPort, kPeerMac, 100), 0}));
+    b.write_register(nic::kTxDoorbell, 2);
   });
   sc_core::sc_start();
   EXPECT_EQ(b.stat("nic.tx_dropped_oversize"), 1);
@@ -589,7 +620,7 @@ TEST(NicTx, OversizeFrameIsDroppedAndCountedWithoutTsoOrWithoutAnMss) {
   EXPECT_EQ(b.stat("nic.tx_frames"), 1);
   ASSERT_EQ(b.sent.size(), 1u);  // the small frame behind it still goes
   EXPECT_EQ(b.sent[0].frame_bytes(), 142u);
-  EXPECT_EQ(b.nic.tx_completed(0, hostwire::now()), 2u);  // the dropped descriptor completes too
+  EXPECT_EQ(b.rings.tx(0).completed(hostwire::now()), 2u);  // the dropped descriptor completes too
   EXPECT_EQ(b.ctx.frames().live(), 0u);
 }
 
@@ -598,8 +629,8 @@ TEST(NicTx, OversizeFrameWithoutAnMssIsDroppedEvenWithTso) {
   p.rings_per_vnic = 1;
   Bench b(p);
   b.driver.at(Time::from_us(1), [&] {
-    ASSERT_TRUE(b.nic.tx_post(0, nic::TxDescriptor{b.tcp_frame(3000), 0}));
-    b.write_register(nic::Nic::kTxDoorbell, 1);
+    ASSERT_TRUE(b.rings.tx(0).post(nic::TxDescriptor{b.tcp_frame(3000), 0}));
+    b.write_register(nic::kTxDoorbell, 1);
   });
   sc_core::sc_start();
   EXPECT_EQ(b.stat("nic.tx_dropped_oversize"), 1);

@@ -1,0 +1,80 @@
+#include "nic/rx_path.h"
+
+#include <algorithm>
+
+namespace hostwire::nic {
+
+RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, DmaPort& dma,
+               Interrupts& interrupts, const std::string& stat_name)
+    : ctx_(ctx),
+      rings_(rings),
+      dma_(dma),
+      interrupts_(interrupts),
+      log_(stat_name),
+      classifier_(std::move(classifier)),
+      frames_(ctx.stats().counter(stat_name + ".rx_frames", "frames", "frames the port handed to the classifier")),
+      dropped_rule_(ctx.stats().counter(stat_name + ".rx_dropped_rule", "frames", "frames a classifier rule dropped")),
+      dropped_ring_(ctx.stats().counter(stat_name + ".rx_dropped_ring_full", "frames",
+                                        "frames dropped: the chosen RX ring had no free descriptor (all rings)")),
+      mirrored_(ctx.stats().counter(stat_name + ".rx_mirrored", "frames", "mirror copies delivered to a second VNIC")) {
+  auto& st = ctx.stats();
+  for (int r = 0; r < rings_.rings(); ++r) {
+    const std::string q = stat_name + ".ring" + std::to_string(r);
+    ring_delivered_.push_back(&st.counter(q + ".rx_frames", "frames", "frames delivered into this RX ring"));
+    ring_dropped_.push_back(&st.counter(q + ".rx_dropped_full", "frames", "frames dropped: this RX ring was full"));
+    const int vcd = ctx.vcd().wire(q + ".rx_occupancy", 32);
+    RxRingMemory* ring = &rings_.rx(r);
+    ring->on_occupancy([&ctx, vcd](uint32_t n) { ctx.vcd().change(vcd, hostwire::now(), n); });
+    st.series(q + ".rx_occupancy", "descriptors", [ring] { return static_cast<double>(ring->occupancy()); });
+  }
+
+  ctx.add_invariant([this, stat_name] {
+    uint64_t delivered = 0, dropped = 0;
+    for (const Counter* c : ring_delivered_) delivered += c->value();
+    for (const Counter* c : ring_dropped_) dropped += c->value();
+    const uint64_t copies = frames_.value() - dropped_rule_.value() + mirrored_.value();
+    if (copies == delivered + dropped) return std::string();
+    return fmt::format("{}: {} frames classified ({} rule drops, {} mirror copies) != {} into rings + {} ring drops",
+                       stat_name, frames_.value(), dropped_rule_.value(), mirrored_.value(), delivered, dropped);
+  });
+}
+
+void RxPath::receive(Packet& p) {
+  frames_.add();
+  const Decision d = step_ ? step_(p) : classify(p);
+  if (d.drop) {
+    dropped_rule_.add();
+    HW_LOG(log_, debug, "frame {} dropped by rule {}", p.id, d.rule);
+  } else {
+    deliver(d.primary.ring, p);
+  }
+  if (d.mirror) {
+    mirrored_.add();
+    deliver(d.mirror->ring, p);
+  }
+}
+
+void RxPath::deliver(uint16_t r, const Packet& p) {
+  RxRingMemory& ring = rings_.rx(r);
+  if (ring.full()) {
+    ring_dropped_[r]->add();
+    dropped_ring_.add();
+    HW_LOG(log_, debug, "frame {} dropped: RX ring {} full", p.id, r);
+    return;
+  }
+  const uint32_t slot = ring.next_slot();
+  const Time now = hostwire::now();
+  // The frame into the slot's buffer, then its completion (descriptor write-back) right behind
+  // it: posted writes stay in order on the link and in memory, so the completion cannot be seen
+  // before the frame, and the engine need not wait for the frame to land before issuing it
+  // (waiting would book the link in the future and hold every later transfer behind it).
+  const Time frame_done =
+      dma_.transfer(tlm::TLM_WRITE_COMMAND, rings_.rx_buffer_address(r, slot), p.frame_bytes(), now);
+  Time done = dma_.transfer(tlm::TLM_WRITE_COMMAND, rings_.rx_descriptor_address(r, slot), rings_.descriptor_bytes(), now);
+  done = std::max(done, frame_done);
+  ring.write_completion(RxDescriptor{ctx_.frames().copy(p), done});
+  ring_delivered_[r]->add();
+  interrupts_.completion(r, done);
+}
+
+}  // namespace hostwire::nic

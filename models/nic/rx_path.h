@@ -1,0 +1,65 @@
+// The NIC's receive path: MAC -> classify step -> VNIC ring -> DMA -> completion.
+//
+// A frame whose last bit arrived goes through the classify step (by default the classifier:
+// rules, then destination MAC -> VNIC, then RSS over the VNIC's rings). With a free slot on
+// the chosen ring the DMA engine writes the frame into the slot's buffer and its completion
+// into the RX ring in host memory; the completion is visible to the driver when that
+// write-back lands, and counts toward the queue pair's interrupt. No free slot: the frame is
+// dropped and counted on that ring (rx_missed). A mirror action delivers a second copy the
+// same way.
+//
+// The classify step is the seam before the rings: a consumer that must see or steer frames
+// before they reach a VNIC (a mirror or debug tap, the TOE's ACK steering) replaces it and
+// may call classify() for the default decision.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "core/sim.h"
+#include "nic/classifier.h"
+#include "nic/descriptor_rings.h"
+#include "nic/dma.h"
+#include "nic/interrupts.h"
+
+namespace hostwire::nic {
+
+class RxPath {
+ public:
+  using ClassifyStep = std::function<Decision(const Packet&)>;
+
+  RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, DmaPort& dma,
+         Interrupts& interrupts, const std::string& stat_name);
+
+  // A good frame from the MAC, as its last bit arrives.
+  void receive(Packet& p);
+
+  Classifier& classifier() { return classifier_; }
+  // The classifier's decision for `p` (what the default classify step returns).
+  Decision classify(const Packet& p) const { return classifier_.classify(p.header_bytes()); }
+  // Replaces the classify step; an empty function restores the classifier.
+  void set_classify_step(ClassifyStep step) { step_ = std::move(step); }
+
+ private:
+  void deliver(uint16_t ring, const Packet& p);
+
+  SimContext& ctx_;
+  DescriptorRings& rings_;
+  DmaPort& dma_;
+  Interrupts& interrupts_;
+  Logger log_;
+  Classifier classifier_;
+  ClassifyStep step_;
+  std::vector<Counter*> ring_delivered_;
+  std::vector<Counter*> ring_dropped_;
+
+  Counter& frames_;
+  Counter& dropped_rule_;
+  Counter& dropped_ring_;
+  Counter& mirrored_;
+};
+
+}  // namespace hostwire::nic
