@@ -99,7 +99,7 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     taps.push_back("link_" + all[i].host + ".b_to_a");
   }
   Captures::check(s, taps, errors);
-  check_host_workloads<GroupHostNames>(s, check_name, cores, link.mtu.n, errors);
+  check_host_workloads<GroupHostNames>(s, check_name, cores, link.mtu.n, "the links (link.mtu)", errors);
   // The server side of a workload is one host.
   for (const auto& w : s.workloads) {
     const std::string to = s.at(w.prefix() + "to").text;

@@ -50,7 +50,7 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   auto cores = [&s](const std::string& host) {
     return std::pair{bind_params<cpu::CpuParams>(s.values, host + ".cpu.").cores, host + ".cpu.cores"};
   };
-  check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, errors);
+  check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, "link0", errors);
 }
 
 TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)

@@ -35,7 +35,7 @@ double per_second(const Counter* c, double scale = 1) {
 
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const HostCores& cores, int64_t mtu,
+                          const HostCores& cores, int64_t mtu, const std::string& link,
                           std::vector<InputError>& errors) {
   for (const auto& w : s.workloads) {
     auto fail = [&](const std::string& key, const std::string& problem) {
@@ -71,7 +71,7 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       if (p.from == p.to) fail("to", "a UDP stream needs two different hosts (from is '" + p.from + "')");
       if (p.payload.n + 28 > mtu)
         fail("payload", to_string(p.payload) + " + 28 B of UDP/IPv4 headers exceeds the " + to_string(Bytes{mtu}) +
-                            " MTU of the link (the path has no IP fragmentation)");
+                            " MTU of " + link + " (the path has no IP fragmentation)");
       const auto [n, key] = cores(p.from);
       if (p.threads > n)
         fail("threads", std::to_string(p.threads) + " sender threads but " + p.from + " has " + std::to_string(n) +
@@ -355,10 +355,10 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
 template void HostWorkloads::build<FixedHostNames>(const Scenario&);
 template void HostWorkloads::build<GroupHostNames>(const Scenario&);
 template void check_host_workloads<FixedHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const HostCores&, int64_t,
+                                                   const HostCores&, int64_t, const std::string&,
                                                    std::vector<InputError>&);
 template void check_host_workloads<GroupHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const HostCores&, int64_t,
+                                                   const HostCores&, int64_t, const std::string&,
                                                    std::vector<InputError>&);
 
 }  // namespace hostwire

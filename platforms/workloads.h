@@ -135,7 +135,7 @@ using HostCores = std::function<std::pair<int64_t, std::string>(const std::strin
 // Checks that span keys, for every host workload of the scenario.
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const HostCores& cores, int64_t mtu,
+                          const HostCores& cores, int64_t mtu, const std::string& link,
                           std::vector<InputError>& errors);
 
 class HostWorkloads {

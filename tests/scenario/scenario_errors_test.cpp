@@ -117,7 +117,8 @@ TEST(ScenarioLoad, DuplicateKeys) {
 TEST(ScenarioLoad, MissingOrUnknownPlatform) {
   EXPECT_EQ(only_error(load("duration: 1ms\n")).rfind("s.yaml:1:1: platform: missing", 0), 0u);
   EXPECT_EQ(only_error(load("platform: link_par\n")),
-            "s.yaml:1:11: platform: unknown platform 'link_par'; choose one of: link_pair, two_hosts (did you mean 'link_pair'?)");
+            "s.yaml:1:11: platform: unknown platform 'link_par'; choose one of: link_pair, two_hosts, star (did you mean "
+            "'link_pair'?)");
 }
 
 TEST(ScenarioLoad, SyntaxErrorsAndNonMappings) {
@@ -206,4 +207,32 @@ TEST(ScenarioLoad, UdpStreamWithMoreThreadsThanCoresIsRejectedAtItsKey) {
             "s.yaml:10:14: workloads.w.threads: 3 sender threads but host_a has 2 cores (host_a.cpu.cores)");
   auto r = load(text, {"workloads.w.threads=2"});
   EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+}
+
+TEST(ScenarioLoad, StarHostGroupsAreAListWithLocatedErrorsPerItem) {
+  const std::string text =
+      "platform: star\n"
+      "parameters:\n"
+      "  hosts:\n"
+      "    - {name: server}\n"
+      "    - {name: client, count: 16, cores: two}\n"
+      "    - {name: edge, cuont: 2}\n"
+      "workloads:\n"
+      "  - {name: rr, type: tcp_rr, from: clinet, to: server}\n";
+  auto r = load(text);
+  ASSERT_FALSE(r.scenario);
+  std::vector<std::string> e;
+  for (const auto& x : r.errors) e.push_back(x.str());
+  ASSERT_GE(e.size(), 2u);
+  EXPECT_EQ(e[0], "s.yaml:5:40: hosts[1].cores: 'two' is not a whole number");
+  EXPECT_EQ(e[1], "s.yaml:6:20: hosts[2].cuont: unknown key (did you mean 'hosts[2].count'?)");
+  // With the items fixed, the workload's host names are checked against the groups.
+  auto fixed = load(
+      "platform: star\nparameters:\n  hosts:\n    - {name: server}\n    - {name: client, count: 16, cores: 2}\n"
+      "workloads:\n  - {name: rr, type: tcp_rr, from: clinet, to: server}\n"
+      "  - name: one\n    type: tcp_rr\n    from: server\n    to: client[16]\n");
+  ASSERT_FALSE(fixed.scenario);
+  ASSERT_EQ(fixed.errors.size(), 2u);
+  EXPECT_EQ(fixed.errors[0].str(), "s.yaml:7:36: workloads.rr.from: no host or group 'clinet' (did you mean 'client'?)");
+  EXPECT_EQ(fixed.errors[1].str(), "s.yaml:11:9: workloads.one.to: 'client[16]': group 'client' has 16 host(s), [0] to [15]");
 }
