@@ -1,32 +1,34 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/ and runs each for a
+# Builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/ (or FUZZ_BUILD_DIR) and runs each for a
 # bounded time on its seed corpus (tests/fuzz/corpus/<target>, never written to). A crash,
 # leak, timeout or sanitizer report fails the run; the input is kept in
 # build-fuzz/artifacts/<target>/ — copy it into tests/fuzz/regressions/<target>/ once fixed.
 #   tools/fuzz.sh [SECONDS_PER_TARGET=30] [TARGET...]
+# FUZZ_BUILD_DIR picks another instrumented build (tools/test.sh uses its sanitizer build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
+dir=${FUZZ_BUILD_DIR:-build-fuzz}
 [ ${#targets[@]} -gt 0 ] || targets=(scenario quantity packet pcap)
 
-if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTWIRE_FUZZ=ON >/dev/null
+if [ ! -f "$dir/build.ninja" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTWIRE_FUZZ=ON >/dev/null
 fi
 build_status=0
-cmake --build build-fuzz --target fuzz_targets -j "$(nproc)" > build-fuzz/build.log 2>&1 || build_status=$?
-grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' build-fuzz/build.log || true
+cmake --build "$dir" --target fuzz_targets -j "$(nproc)" > "$dir/build.log" 2>&1 || build_status=$?
+grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' "$dir/build.log" || true
 [ $build_status -eq 0 ] || { echo "fuzz: build failed"; exit $build_status; }
 
 status=0
 for t in "${targets[@]}"; do
   work=$(mktemp -d)
-  mkdir -p "build-fuzz/artifacts/$t"
-  log="build-fuzz/artifacts/$t.log"
+  mkdir -p "$dir/artifacts/$t"
+  log="$dir/artifacts/$t.log"
   # -rss_limit_mb bounds memory; -timeout flags any single input slower than 10 s.
-  if build-fuzz/tests/fuzz/fuzz_"$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
-      -timeout=10 -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$t/" >"$log" 2>&1; then
+  if "$dir"/tests/fuzz/fuzz_"$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+      -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$t/" >"$log" 2>&1; then
     execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
     corpus=$(ls "$work" | wc -l)
     echo "fuzz $t: ok, ${execs:-?} inputs in ${seconds}s, $corpus new corpus entries"
