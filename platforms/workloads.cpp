@@ -65,6 +65,12 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       if (!named(p.from, p.to)) continue;
       if (p.from == p.to) fail("to", "a TCP flow needs two different hosts");
       core_check(p.from, p.core);
+    } else if (w.type == "tcp_messages") {
+      auto p = bind_params<TcpMessagesParams<H>>(s.values, w.prefix());
+      if (!named(p.from, p.to)) continue;
+      if (p.from == p.to) fail("to", "a TCP message stream needs two different hosts");
+      core_check(p.from, p.core);
+      if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
     } else if (w.type == "udp_stream") {
       auto p = bind_params<UdpStreamParams<H>>(s.values, w.prefix());
       if (!named(p.from, p.to)) continue;
@@ -101,6 +107,7 @@ void HostWorkloads::build(const Scenario& s) {
     if (w.type == "tcp_bulk") add_tcp_bulk<H>(s, wi);
     else if (w.type == "tcp_rr") add_tcp_rr<H>(s, wi);
     else if (w.type == "udp_stream") add_udp_stream<H>(s, wi);
+    else if (w.type == "tcp_messages") add_tcp_messages<H>(s, wi);
   }
   for (Host* h : udp_receivers_hosts_)
     udp_receivers_.push_back(std::make_unique<apps::UdpReceiver>(
@@ -280,6 +287,40 @@ void HostWorkloads::add_tcp_rr(const Scenario& s, uint32_t wi) {
   st.series(pre + "srtt", "s", [conn] { return conn->srtt().seconds(); });
   st.formula(pre + "retransmitted_segments", "segments", "segments the first client retransmitted",
              [conn] { return static_cast<double>(conn->retransmitted_segments()); });
+}
+
+template <class H>
+void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<TcpMessagesParams<H>>(s.values, pre);
+  Host& to = one(p.to);
+  const auto port = static_cast<uint16_t>(kFirstTcpPort + wi);
+  message_receivers_.push_back(
+      std::make_unique<apps::TcpMessageReceiver>(ctx_, to.sockets(), port, static_cast<uint32_t>(p.read_size.n), pre));
+  const auto stats = apps::TcpMessageSender::register_stats(ctx_, pre);
+  const auto senders = resolve_(p.from);
+  for (size_t i = 0; i < senders.size(); ++i) {
+    apps::TcpMessageSender::Config mc;
+    mc.peer = to.ip();
+    mc.port = port;
+    mc.core = static_cast<int>(p.core);
+    mc.message_size = static_cast<uint32_t>(p.message_size.n);
+    mc.rate = p.rate;
+    mc.start = p.start;
+    mc.stop = p.stop;
+    message_senders_.push_back(std::make_unique<apps::TcpMessageSender>(ctx_, senders[i]->sockets(), mc, stats,
+                                                                        fmt::format("{}sender{}", pre, i)));
+  }
+  auto& st = ctx_.stats();
+  const Counter* received = st.find_counter(pre + "messages_received");
+  const Counter* calls = st.find_counter(pre + "rx_calls");
+  const Counter* rx = st.find_counter(pre + "rx_bytes");
+  st.formula(pre + "message_rate", "messages/s", "messages read in full per second", [received] { return per_second(received); });
+  st.formula(pre + "rx_goodput", "bit/s", "bytes read per second, in bits", [rx] { return per_second(rx, 8); });
+  st.formula(pre + "rx_calls_per_message", "calls/message", "receive calls per message read in full",
+             [calls, received] {
+               return received->value() ? static_cast<double>(calls->value()) / static_cast<double>(received->value()) : 0.0;
+             });
 }
 
 void HostWorkloads::add_host_metrics(Host& h) {

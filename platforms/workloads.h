@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/tcp_bulk.h"
+#include "apps/tcp_messages.h"
 #include "apps/tcp_rr.h"
 #include "apps/udp_stream.h"
 #include "core/params.h"
@@ -124,6 +125,31 @@ struct TcpRrParams {
   }
 };
 
+template <class H>
+struct TcpMessagesParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  Bytes message_size{1024};
+  double rate = 0;
+  Bytes read_size{65536};
+  int64_t core = 0;
+  Time start{};
+  Time stop{};
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, from, "from", "host of the sender (a group: a sender on every host of it)");
+    H::key(v, to, "to", "host of the receiver");
+    v(message_size, "message_size", "message size: a 4-byte length and an 8-byte timestamp, then the body",
+      Limits::range(12, 1 << 24));
+    v(rate, "rate", "messages per second with Poisson arrivals, per sender (0: back to back)", Limits::non_negative());
+    v(read_size, "read_size", "bytes per receive call", Limits::range(1, 1 << 20));
+    v(core, "core", "core of the sending thread and its conn, core index", Limits::range(0, 1023));
+    v(start, "start", "when the sender connects");
+    v(stop, "stop", "when messages stop arising (0s: never)");
+  }
+};
+
 // The hosts a name stands for: one for a host, every host of a group; empty when unknown.
 using HostResolver = std::function<std::vector<Host*>(const std::string& name)>;
 // Checks a name: empty when it names hosts; else why not (with a suggestion).
@@ -157,6 +183,8 @@ class HostWorkloads {
   void add_tcp_bulk(const Scenario& s, uint32_t wi);
   template <class H>
   void add_tcp_rr(const Scenario& s, uint32_t wi);
+  template <class H>
+  void add_tcp_messages(const Scenario& s, uint32_t wi);
   Host& one(const std::string& name);
 
   SimContext& ctx_;
@@ -171,6 +199,8 @@ class HostWorkloads {
   std::vector<std::unique_ptr<apps::TcpSink>> sinks_;
   std::vector<std::unique_ptr<apps::TcpRrClient>> rr_clients_;
   std::vector<std::unique_ptr<apps::TcpRrServer>> rr_servers_;
+  std::vector<std::unique_ptr<apps::TcpMessageSender>> message_senders_;
+  std::vector<std::unique_ptr<apps::TcpMessageReceiver>> message_receivers_;
 };
 
 // The frame conservation check of a platform with hosts: every frame sent was read, dropped

@@ -21,22 +21,35 @@ cmake --build "$dir" --target fuzz_targets -j "$(nproc)" > "$dir/build.log" 2>&1
 grep -vE '^\[[0-9]+/[0-9]+\] (Building|Linking)' "$dir/build.log" || true
 [ $build_status -eq 0 ] || { echo "fuzz: build failed"; exit $build_status; }
 
-status=0
-for t in "${targets[@]}"; do
+# The targets run side by side (one process each; the machine's cores share them), then
+# each is judged from its log.
+run_one() {
+  local t=$1 work
   work=$(mktemp -d)
   mkdir -p "$dir/artifacts/$t"
-  log="$dir/artifacts/$t.log"
   # -rss_limit_mb bounds memory; -timeout flags any single input slower than 10 s.
-  if "$dir"/tests/fuzz/fuzz_"$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
-      -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$t/" >"$log" 2>&1; then
+  "$dir"/tests/fuzz/fuzz_"$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
+    -timeout=10 -print_final_stats=1 -artifact_prefix="$dir/artifacts/$t/" >"$dir/artifacts/$t.log" 2>&1
+  local rc=$?
+  ls "$work" | wc -l >"$dir/artifacts/$t.new"
+  rm -rf "$work"
+  return $rc
+}
+declare -A pid
+for t in "${targets[@]}"; do
+  run_one "$t" &
+  pid[$t]=$!
+done
+status=0
+for t in "${targets[@]}"; do
+  log="$dir/artifacts/$t.log"
+  if wait "${pid[$t]}"; then
     execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
-    corpus=$(ls "$work" | wc -l)
-    echo "fuzz $t: ok, ${execs:-?} inputs in ${seconds}s, $corpus new corpus entries"
+    echo "fuzz $t: ok, ${execs:-?} inputs in ${seconds}s, $(cat "$dir/artifacts/$t.new") new corpus entries"
   else
     echo "fuzz $t: FAILED (see $log)"
     grep -E 'ERROR|SUMMARY|property violated' "$log" | head -5
     status=1
   fi
-  rm -rf "$work"
 done
 exit $status

@@ -248,8 +248,9 @@ TEST(Diff, ListParametersInTheScenarioAreComparedItemByItem) {
                           {"scenario", {{"parameters", {{"link0.rate", "10Gbps"}, {"x.rules", std::move(rules)}}}}}};
   };
   const nlohmann::json one = {{"dst_port", "80"}, {"rate", "1Gbps"}};
-  write_json(d + "/a.json", report({one}));
-  write_json(d + "/b.json", report({{{"dst_port", "81"}, {"rate", "1Gbps"}}, one}));
+  // json::array, not braces: {one} is a copy of `one` for some compilers (nlohmann's brace rule).
+  write_json(d + "/a.json", report(nlohmann::json::array({one})));
+  write_json(d + "/b.json", report(nlohmann::json::array({{{"dst_port", "81"}, {"rate", "1Gbps"}}, one})));
   auto r = run_hostwire("diff " + d + "/a.json " + d + "/b.json");
   EXPECT_EQ(r.code, 0) << r.output;  // scenario differences are notes, not failures
   EXPECT_NE(r.output.find("note: scenario parameter x.rules: 1 item -> 2 items"), std::string::npos) << r.output;

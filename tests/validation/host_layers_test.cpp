@@ -201,3 +201,22 @@ TEST(Star, SixteenToOneIncastDropsAtTheSwitchAndEveryFrameIsAccountedFor) {
   EXPECT_GT(r["workloads.incast.retransmitted_segments"].get<double>(), 0) << "TCP repairs the drops";
   EXPECT_GT(r["workloads.incast.rx_bytes"].get<double>(), 0);
 }
+
+TEST(TcpMessages, AnAppKindWrittenOnlyAgainstTheSocketApiCountsMessagesAndTheirLatency) {
+  // 1 KiB messages at 100,000/s for 10 ms: about 1,000 messages. A receive call takes what has
+  // arrived, so Poisson bursts share calls: fewer calls than messages, never many more.
+  const auto r = metrics_of(
+      "platform: two_hosts\nduration: 10ms\nworkloads:\n"
+      "  - {name: m, type: tcp_messages, from: host_a, to: host_b, message_size: 1KiB, rate: 100000}\n",
+      {"workloads.m.messages_sent", "workloads.m.messages_received", "workloads.m.rx_calls_per_message",
+       "workloads.m.rx_bytes"});
+  ASSERT_TRUE(r.contains("workloads.m.messages_received")) << r.dump();
+  EXPECT_TRUE(r["broken"].empty()) << r["broken"].dump();
+  const double sent = r["workloads.m.messages_sent"].get<double>(), got = r["workloads.m.messages_received"].get<double>();
+  EXPECT_NEAR(sent, 1000, 100);  // Poisson: within about 3 sigma
+  EXPECT_LE(got, sent);
+  EXPECT_GE(got, sent - 5);      // all but the last few microseconds' worth arrived
+  EXPECT_LE(r["workloads.m.rx_bytes"].get<double>(), sent * 1024);
+  EXPECT_GE(r["workloads.m.rx_calls_per_message"].get<double>(), 0.3);
+  EXPECT_LE(r["workloads.m.rx_calls_per_message"].get<double>(), 1.1);
+}
