@@ -22,20 +22,14 @@ TcpMessageSender::Stats TcpMessageSender::register_stats(SimContext& ctx, const 
 
 TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats,
                                    const std::string& rng_stream)
-    : ctx_(ctx), c_(c), sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))), stats_(stats),
+    : c_(c), sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))), stats_(stats),
       rng_(ctx.rng(rng_stream)) {
   sock_.count_calls(stats.calls);
   c_.message_size = std::max(c_.message_size, kMessageHeaderBytes);
-  if (c_.rate > 0) {
-    sc_core::sc_spawn_options opt;
-    opt.spawn_method();
-    opt.dont_initialize();
-    opt.set_sensitivity(&arrival_);
-    sc_core::sc_spawn([this] { arrival(); }, sc_core::sc_gen_unique_name("messages"), &opt);
-  }
+  if (c_.rate > 0) arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
   at_time(ctx, c_.start, [this] {
     sock_.connect([this] { step(); });
-    if (c_.rate > 0) arrival_.notify(sc_core::SC_ZERO_TIME);
+    if (arrivals_) arrivals_->start();
   });
 }
 
@@ -44,16 +38,12 @@ void TcpMessageSender::arise(Time now) {
   queued_.push_back(now);
 }
 
-void TcpMessageSender::arrival() {
-  ctx_.activation();
-  const Time now = hostwire::now();
-  if (c_.stop.ps > 0 && now >= c_.stop) return;
+void TcpMessageSender::arrival(Time now) {
   arise(now);
   if (sock_.waiting()) {
     sock_.cancel_wait();
     step();
   }
-  arrival_.notify(to_sc(Time{static_cast<int64_t>(rng_.exponential(1e12 / c_.rate))}));
 }
 
 void TcpMessageSender::step() {

@@ -14,6 +14,7 @@
 
 #include <systemc>
 
+#include "apps/app.h"
 #include "core/rng.h"
 #include "core/sim.h"
 #include "kernel/socket/sockets.h"
@@ -41,9 +42,8 @@ class TcpMessageSender {
 
  private:
   void arise(Time now);
-  void arrival();
+  void arrival(Time now);
   void step();
-  SimContext& ctx_;
   Config c_;
   kernel::TcpSocket& sock_;
   Stats stats_;
@@ -51,7 +51,7 @@ class TcpMessageSender {
   std::deque<Time> queued_;  // messages not yet written: when each arose
   uint32_t offset_ = 0;      // bytes of the first one written
   std::vector<uint8_t> out_;
-  sc_core::sc_event arrival_;
+  std::unique_ptr<PoissonArrivals> arrivals_;
 };
 
 class TcpMessageReceiver {

@@ -85,7 +85,6 @@ TcpRrClient::Stats TcpRrClient::register_stats(SimContext& ctx, const std::strin
 TcpRrClient::TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats,
                          const std::string& rng_stream)
     : RrEndpoint(sockets.tcp_socket(c.server, c.port, sockets.thread(c.core)), *stats.bytes),
-      ctx_(ctx),
       c_(c),
       rng_(ctx.rng(rng_stream)),
       requests_(*stats.requests),
@@ -93,17 +92,11 @@ TcpRrClient::TcpRrClient(SimContext& ctx, kernel::Sockets& sockets, const Config
       latency_(*stats.latency) {
   c_.request_size = std::max<uint32_t>(c_.request_size, 4);
   sock_.count_calls(stats.calls);
-  if (c_.rate > 0) {
-    sc_core::sc_spawn_options opt;
-    opt.spawn_method();
-    opt.dont_initialize();
-    opt.set_sensitivity(&arrival_);
-    sc_core::sc_spawn([this] { arrival(); }, sc_core::sc_gen_unique_name("arrivals"), &opt);
-  }
+  if (c_.rate > 0) arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
   at_time(ctx, c_.start, [this] {
     sock_.connect([this] { step(); });
-    if (c_.rate > 0) {
-      arrival_.notify(sc_core::SC_ZERO_TIME);
+    if (arrivals_) {
+      arrivals_->start();
     } else {
       for (int64_t i = 0; i < c_.concurrency; ++i) request(hostwire::now());
     }
@@ -116,16 +109,12 @@ void TcpRrClient::request(Time now) {
   queue_message(c_.request_size);
 }
 
-void TcpRrClient::arrival() {
-  ctx_.activation();
-  const Time now = hostwire::now();
-  if (c_.stop.ps > 0 && now >= c_.stop) return;
+void TcpRrClient::arrival(Time now) {
   request(now);
   if (sock_.waiting()) {  // in poll(): the new request is something to write
     sock_.cancel_wait();
     step();
   }
-  arrival_.notify(to_sc(Time{static_cast<int64_t>(rng_.exponential(1e12 / c_.rate))}));
 }
 
 void TcpRrClient::on_message(uint32_t, Time now) {

@@ -16,6 +16,7 @@
 
 #include <systemc>
 
+#include "apps/app.h"
 #include "core/rng.h"
 #include "core/sim.h"
 #include "kernel/socket/sockets.h"
@@ -114,12 +115,11 @@ class TcpRrClient : public RrEndpoint {
  private:
   void on_message(uint32_t size, Time now) override;
   void request(Time now);
-  void arrival();
-  SimContext& ctx_;
+  void arrival(Time now);
   Config c_;
   Rng rng_;
   std::deque<Time> outstanding_;  // when each unanswered request arose
-  sc_core::sc_event arrival_;
+  std::unique_ptr<PoissonArrivals> arrivals_;
   Counter& requests_;
   Counter& answered_;
   Histogram& latency_;
