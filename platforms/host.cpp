@@ -60,7 +60,8 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   // only over the bus (doorbells and unmasks, MSI-X).
   rings_ = std::make_unique<nic::DescriptorRings>(p_.nic, map);
   nic_ = std::make_unique<nic::Nic>("nic", ctx, p_.nic, name_ + ".nic", max_frame_bytes, vnic_macs, *rings_);
-  driver_ = std::make_unique<kernel::Driver>("driver", ctx, p_.driver, cpu_, *rings_, kNicBar, name_);
+  driver_ = std::make_unique<kernel::Driver>("driver", ctx, p_.driver, cpu_, *rings_, kNicBar,
+                                            static_cast<int>(p_.nic.vnics), name_);
 
   nic_->dma.bind(bus_.in);
   driver_->mmio.bind(bus_.in);
@@ -93,7 +94,9 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), threads_, name_ + ".tcp");
   ip_layer_->attach(stack_.get(), udp_.get(), driver_.get());
   driver_->on_tx_freed([this](kernel::Conn& c, int64_t) { stack_->tx_freed(c); });
-  driver_->set_consumer(kernel::NetdevConsumer{
+  // The host's IP layer consumes VNIC 0's netdev; further VNICs stay unbound until a consumer
+  // (a capture, a second destination) binds them.
+  driver_->set_consumer(0, kernel::NetdevConsumer{
       [this](const Frame& f) { return ip_layer_->poll_cycles(f); },
       [this](Frame* f, int core) { ip_layer_->receive(f, core); },
       [this](int core) { ip_layer_->poll_end(core); },

@@ -378,7 +378,7 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
       nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
       mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
       host_drops += v(h + ".udp.socket_drops") + v(h + ".udp.stray") + v(h + ".ip.dropped_not_ours") +
-                    v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol");
+                    v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol") + v(h + ".driver.dropped_unbound");
       sent += v(t + ".segments_out");
       received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
       received -= static_cast<int64_t>(host->tcp().frames_queued());    // still queued: inside

@@ -11,12 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "core/frame.h"
 #include "core/stats.h"
 #include "core/units.h"
 #include "kernel/conn/event_list.h"
 #include "kernel/tcp/connection.h"
 #include "net/address.h"
+
+namespace hostwire {
+struct Frame;  // a TLM payload (core/frame.h); conns only point to it, so their logic stays SystemC-free
+}
 
 namespace hostwire::kernel {
 

@@ -335,7 +335,7 @@ bool TcpStack::tsq_admit(Conn& c, uint64_t len) {
 
 void TcpStack::trace_below(Conn& c) {
   c.bytes_below_peak = std::max(c.bytes_below_peak, c.bytes_below);
-  ctx_.vcd().change(c.vcd_below, hostwire::now(), static_cast<uint64_t>(c.bytes_below));
+  if (c.vcd_below >= 0) ctx_.vcd().change(c.vcd_below, hostwire::now(), static_cast<uint64_t>(c.bytes_below));
 }
 
 void TcpStack::tsq_freed(Conn& c) {

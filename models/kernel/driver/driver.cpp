@@ -11,7 +11,7 @@ constexpr int kKsoftirqdContext = 2000;  // thread ids of the ksoftirqd threads,
 }
 
 Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu,
-               nic::DescriptorRings& rings, uint64_t nic_bar, const std::string& stat_name)
+               nic::DescriptorRings& rings, uint64_t nic_bar, int netdevs, const std::string& stat_name)
     : sc_module(name),
       mmio("mmio"),
       ctx_(ctx),
@@ -28,6 +28,13 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
       backlogged_(ctx.stats().counter(stat_name + ".driver.qdisc_enqueued", "frames",
                                       "frames that waited in the qdisc because their TX queue was stopped")) {
   const int n = rings_.rings();
+  consumers_.resize(static_cast<size_t>(std::max(1, netdevs)));
+  rings_per_netdev_ = std::max(1, n / static_cast<int>(consumers_.size()));
+  for (size_t d = 0; d < consumers_.size(); ++d)
+    netdev_rx_.push_back(&ctx.stats().counter(fmt::format("{}.driver.netdev{}.rx_frames", stat_name, d), "frames",
+                                              "frames the netdev (one per VNIC) handed to its consumer"));
+  unbound_ = &ctx.stats().counter(stat_name + ".driver.dropped_unbound", "frames",
+                                  "frames of a netdev no consumer is bound to");
   polls_.resize(static_cast<size_t>(n));
   queues_.resize(static_cast<size_t>(n));
   DynamicQueueLimit::Params dq{p_.bql_min_limit.n, p_.bql_max_limit.n, p_.bql_slack_hold};
@@ -104,8 +111,9 @@ void Driver::napi_poll(int v) {
   const auto& c = cpu_.costs();
   // The consumer's protocol work that runs inside the poll (netif_receive_skb).
   int64_t inline_work = 0;
-  if (consumer_.poll_cycles)
-    for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer_.poll_cycles(*rx.peek(i).frame);
+  const NetdevConsumer& consumer = consumers_[static_cast<size_t>(netdev_of(v))];
+  if (consumer.poll_cycles)
+    for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer.poll_cycles(*rx.peek(i).frame);
   cpu::WorkItem w;
   w.cycles = p_.poll_overhead + poll.rx * (p_.rx_descriptor + c.cache_miss) + inline_work + poll.tx * p_.tx_clean;
   if (poll.deferred) {
@@ -126,12 +134,19 @@ void Driver::napi_poll(int v) {
 void Driver::poll_done(int v) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const int core = v % cpu_.cores();
+  const size_t netdev = static_cast<size_t>(netdev_of(v));
+  const NetdevConsumer& consumer = consumers_[netdev];
+  netdev_rx_[netdev]->add(poll.rx);
   for (uint32_t i = 0; i < poll.rx; ++i) {
     Frame* f = rings_.rx(v).take().frame;  // the slot goes back to the NIC
-    if (consumer_.receive) consumer_.receive(f, core);
-    else f->gp.release();
+    if (consumer.receive) {
+      consumer.receive(f, core);
+    } else {
+      unbound_->add();
+      f->gp.release();
+    }
   }
-  if (consumer_.poll_end) consumer_.poll_end(core);
+  if (consumer.poll_end) consumer.poll_end(core);
   if (poll.tx) clean(v, poll.tx);
   const Time now = hostwire::now();
   // Budget used up or more work arrived: poll again; else re-enable the interrupt.
@@ -227,6 +242,7 @@ void Driver::trace_queue(int ring) {
   TxQueue& q = queues_[static_cast<size_t>(ring)];
   q.ring_bytes_peak = std::max(q.ring_bytes_peak, q.dql.in_flight());
   if (p_.bql) q.limit_peak = std::max(q.limit_peak, q.dql.limit());
+  if (q.vcd_ring < 0) return;  // not traced: no clock read on the hot path
   const Time now = hostwire::now();
   ctx_.vcd().change(q.vcd_backlog, now, q.backlog.size());
   ctx_.vcd().change(q.vcd_ring, now, static_cast<uint64_t>(q.dql.in_flight()));

@@ -69,6 +69,7 @@ struct DriverParams {
 };
 
 // What a netdev hands its received frames to (the host's IP layer, or a capture consumer).
+// The driver makes one netdev per VNIC, over that VNIC's rings.
 struct NetdevConsumer {
   std::function<int64_t(const Frame&)> poll_cycles;  // inline protocol work per frame in the poll
   std::function<void(Frame*, int core)> receive;     // the consumer owns the frame reference
@@ -81,11 +82,14 @@ class Driver : public sc_core::sc_module {
 
   // `rings`: the NIC's descriptor rings in host memory, which the driver writes and reads;
   // `nic_bar`: the bus address of the NIC's registers, its only other way to the NIC.
+  // `netdevs`: one per VNIC, each over rings/netdevs consecutive rings.
   Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams& params, cpu::Cpu& cpu,
-         nic::DescriptorRings& rings, uint64_t nic_bar, const std::string& stat_name);
+         nic::DescriptorRings& rings, uint64_t nic_bar, int netdevs, const std::string& stat_name);
 
   const DriverParams& params() const { return p_; }
-  void set_consumer(NetdevConsumer c) { consumer_ = std::move(c); }
+  int netdevs() const { return static_cast<int>(consumers_.size()); }
+  // Binds netdev `n` (VNIC n) to its consumer; until then its frames are dropped and counted.
+  void set_consumer(int netdev, NetdevConsumer c) { consumers_.at(static_cast<size_t>(netdev)) = std::move(c); }
   // Called with the bytes each conn gets back when its frames' TX completions are cleaned.
   void on_tx_freed(std::function<void(Conn&, int64_t bytes)> f) { tx_freed_ = std::move(f); }
 
@@ -134,7 +138,9 @@ class Driver : public sc_core::sc_module {
     int64_t ring_bytes_peak = 0, limit_peak = 0;
   };
 
-  int ring_of(int core) const { return core % rings_.rings(); }
+  // The host stack transmits on netdev 0: core c on its ring c mod rings-per-netdev (XPS).
+  int ring_of(int core) const { return core % rings_per_netdev_; }
+  int netdev_of(int ring) const { return ring / rings_per_netdev_; }
   bool queue_runs(const TxQueue& q, int ring) const;
   bool post(int ring, const Pending& p);
   void drain_backlog(int ring);
@@ -155,7 +161,10 @@ class Driver : public sc_core::sc_module {
   uint64_t nic_bar_;
   std::string name_;
   Logger log_;
-  NetdevConsumer consumer_;
+  std::vector<NetdevConsumer> consumers_;
+  int rings_per_netdev_ = 1;
+  std::vector<Counter*> netdev_rx_;
+  Counter* unbound_ = nullptr;
   std::function<void(Conn&, int64_t)> tx_freed_;
   tlm::tlm_generic_payload mmio_gp_;
   uint64_t mmio_data_ = 0;

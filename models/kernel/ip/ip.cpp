@@ -3,6 +3,7 @@
 #include "kernel/conn/tcp_stack.h"
 #include "kernel/driver/driver.h"
 #include "kernel/udp/udp.h"
+#include "net/byte_order.h"
 #include "net/ethernet.h"
 #include "net/ipv4.h"
 
@@ -18,11 +19,18 @@ IpLayer::IpLayer(SimContext& ctx, net::Ipv4Address address, const std::string& s
                                             "IPv4 packets for this host of a protocol it does not run")) {}
 
 int64_t IpLayer::poll_cycles(const Frame& f) const {
+  // Only the protocol matters here (the full checks run in receive()): the EtherType, past one
+  // 802.1Q tag, then the IPv4 protocol byte.
   const auto h = f.packet.header_bytes();
-  auto eth = net::decode_ethernet(h);
-  if (!eth || eth->header.ether_type != net::kEtherTypeIpv4 || h.size() < eth->length + net::kIpv4MinHeaderBytes)
-    return 0;
-  return h[eth->length + 9] == net::kIpProtocolUdp && udp_ ? udp_->poll_cycles() : 0;
+  size_t l3 = net::kEthernetHeaderBytes;
+  if (h.size() < l3) return 0;
+  uint16_t type = net::load_be16(h.data() + 12);
+  if (type == net::kEtherTypeVlan && h.size() >= l3 + net::kVlanTagBytes) {
+    type = net::load_be16(h.data() + 16);
+    l3 += net::kVlanTagBytes;
+  }
+  if (type != net::kEtherTypeIpv4 || h.size() < l3 + net::kIpv4MinHeaderBytes) return 0;
+  return h[l3 + 9] == net::kIpProtocolUdp && udp_ ? udp_->poll_cycles() : 0;
 }
 
 void IpLayer::receive(Frame* f, int core) {

@@ -108,6 +108,11 @@ bool TcpSocket::try_recv() {
 
 void TcpSocket::wait(std::function<void()> ready) { waiter_ = std::move(ready); }
 
+void TcpSocket::set_nodelay(bool on) {
+  conn_.tcp->set_nodelay(on, hostwire::now());
+  stack_.after_call(conn_);
+}
+
 void TcpSocket::close() {
   conn_.tcp->close(hostwire::now());
   stack_.after_call(conn_);

@@ -45,6 +45,10 @@ class TcpSocket {
   // What the application can see without a system call (its own state, FIONREAD, SIOCOUTQ).
   bool connected() const;           // ESTABLISHED or CLOSE_WAIT: data may flow
   size_t readable() const;          // in-order bytes waiting to be read
+  // For kernel modules (a message framer in the socket's receive path), not a system call:
+  // the readable bytes in place, run by run, until `f` returns false; nothing is copied or taken.
+  template <class F>
+  void peek(F&& f) const { conn_.tcp->peek(std::forward<F>(f)); }
   size_t send_space() const;        // bytes a send would take now
   bool eof() const;                 // the peer closed and every byte was read
   const Conn& conn() const { return conn_; }
@@ -70,6 +74,9 @@ class TcpSocket {
   void wait(std::function<void()> ready);
   void cancel_wait() { waiter_ = nullptr; }
   bool waiting() const { return static_cast<bool>(waiter_); }
+  // setsockopt(IPPROTO_TCP, TCP_NODELAY): runts leave at once instead of waiting for Nagle.
+  // (Buffer sizes and the other options are host parameters, tcp.*, fixed for the run.)
+  void set_nodelay(bool on);
   void close();  // FIN after the queued bytes
   void abort();  // RST
 

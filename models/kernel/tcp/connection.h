@@ -77,6 +77,9 @@ class Connection : private SegmentOut {
   size_t receive(std::span<uint8_t> out, Time now);
   size_t receive(std::span<uint8_t> out) { return receive(out, last_now_); }
   size_t readable() const { return static_cast<size_t>(rcv_.readable()); }
+  // The readable bytes in place, run by run, until `f` returns false (Reassembly::peek).
+  template <class F>
+  void peek(F&& f) const { rcv_.peek(std::forward<F>(f)); }
   bool eof() const { return rcv_.fin_received() && rcv_.readable() == 0; }  // the peer's FIN and all its data read
   void close(Time now);  // FIN after the queued data
   void abort(Time now);  // RST
@@ -111,6 +114,11 @@ class Connection : private SegmentOut {
   // sending when the gate opens again.
   void set_transmit_gate(std::function<bool(uint64_t len)> gate) { snd_.set_transmit_gate(std::move(gate)); }
   void push(Time now) { output(now); }
+  // TCP_NODELAY: off sends runts at once; turning it on pushes what Nagle held (as Linux).
+  void set_nodelay(bool on, Time now) {
+    snd_.set_nagle(!on);
+    if (on) output(now);
+  }
   std::optional<SendPiece> reserve(uint64_t max_bytes, Time now);
   std::optional<Segment> build(const SendPiece& piece, Time now);
 

@@ -39,6 +39,17 @@ class Reassembly {
 
   Insert insert(uint64_t start, const PayloadSlice& data);
   size_t read(std::span<uint8_t> out);
+  // The in-order bytes without taking them or copying them: `f` sees each contiguous run in
+  // order, from the first unread byte, until it returns false (a framer looking for the end of
+  // a message in the kernel, before anything reaches the application).
+  template <class F>
+  void peek(F&& f) const {
+    uint32_t off = ready_front_off_;
+    for (const PayloadSlice& s : ready_q_) {
+      if (!f(s.bytes().subspan(off))) return;
+      off = 0;
+    }
+  }
   // Up to `max` SACK blocks, the one holding the latest segment first (RFC 2018 section 4).
   uint8_t sack_blocks(const SeqSpace& space, net::SackBlock* out, uint8_t max) const;
 

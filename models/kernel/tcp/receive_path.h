@@ -50,6 +50,8 @@ class ReceivePath {
   // The application reads; true when the window opened enough to announce (Linux's
   // __tcp_cleanup_rbuf: when the offer at least doubles).
   size_t read(std::span<uint8_t> out) { return rq_.read(out); }
+  template <class F>
+  void peek(F&& f) const { rq_.peek(std::forward<F>(f)); }
   bool window_update_due() const;
   uint64_t readable() const { return rq_.readable(); }
   const Reassembly& reassembly() const { return rq_; }

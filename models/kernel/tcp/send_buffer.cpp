@@ -30,6 +30,17 @@ void SendBuffer::append(std::span<const uint8_t> data) {
 
 void SendBuffer::append(const PayloadSlice& data) {
   if (data.length == 0) return;
+  // A write that continues the last one in the same buffer extends its chunk: segments then
+  // slice it without joining (copying) across writes (a bulk sender's consecutive 64 KiB calls).
+  if (!chunks_.empty()) {
+    PayloadSlice& last = chunks_.back().slice;
+    if (last.buffer == data.buffer && uint64_t{last.offset} + last.length == data.offset &&
+        uint64_t{last.length} + data.length <= UINT32_MAX) {
+      last.length += data.length;
+      end_ += data.length;
+      return;
+    }
+  }
   chunks_.push_back(Chunk{end_, data});
   end_ += data.length;
 }

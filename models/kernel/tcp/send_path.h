@@ -200,6 +200,7 @@ class SendPath {
 
   // Pieces (see the file comment).
   void set_piece_mode(bool on) { piece_mode_ = on; }
+  void set_nagle(bool on) { p_.nagle = on; }  // TCP_NODELAY is set_nagle(false)
   // The host's say over new data (TCP small queues): asked before each new segment of `len`
   // bytes leaves; false holds it back until the host calls Connection::push().
   void set_transmit_gate(std::function<bool(uint64_t len)> gate) { gate_ = std::move(gate); }

@@ -202,5 +202,30 @@ TEST(TcpNagle, SmallWritesCoalesceWhileDataIsUnacknowledged) {
   EXPECT_EQ(off, std::vector<uint32_t>(10, 100));
 }
 
+TEST(TcpNagle, NodelaySetOnAnOpenConnectionSendsWhatNagleHeld) {
+  TcpParams p;
+  Pipe pipe(p, p);
+  std::vector<uint32_t> sizes;
+  pipe.on_wire = [&](const Segment& s, Dir d, Time) {
+    if (d == Dir::a_to_b && s.payload.length > 0) sizes.push_back(s.payload.length);
+  };
+  pipe.connect();
+  pipe.run_until(Time::from_ms(1));
+  const uint8_t msg[100] = {};
+  // run_until(now) puts on the wire what the calls emitted, before any ACK can return.
+  EXPECT_EQ(pipe.a.send(msg, pipe.now()), 100u);  // a runt: leaves
+  EXPECT_EQ(pipe.a.send(msg, pipe.now()), 100u);  // held behind it
+  pipe.run_until(pipe.now());
+  EXPECT_EQ(sizes, std::vector<uint32_t>{100});
+  pipe.a.set_nodelay(true, pipe.now());  // setsockopt(TCP_NODELAY) pushes it
+  pipe.run_until(pipe.now());
+  EXPECT_EQ(sizes, (std::vector<uint32_t>{100, 100}));
+  EXPECT_EQ(pipe.a.send(msg, pipe.now()), 100u);  // and the next runt leaves at once
+  pipe.run_until(pipe.now());
+  EXPECT_EQ(sizes, (std::vector<uint32_t>{100, 100, 100}));
+  pipe.run_until(Time::from_s(1));
+  EXPECT_EQ(pipe.received_bytes(), 300u);
+}
+
 }  // namespace
 }  // namespace hostwire::tcp
