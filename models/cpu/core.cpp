@@ -77,7 +77,7 @@ Core::Core(sc_core::sc_module_name name, SimContext& ctx, const CpuParams& param
 
 void Core::raise_interrupt(WorkItem item) {
   interrupts_.add();
-  item.cycles += costs_.interrupt_entry;
+  item.cycles += costs_.interrupt_entry.n;
   item.priority = Priority::irq;
   submit(std::move(item));
 }
@@ -132,7 +132,7 @@ void Core::start_next() {
   int64_t switch_cycles = 0;
   if (item.context >= 0) {
     if (context_ >= 0 && item.context != context_) {
-      switch_cycles = costs_.context_switch;
+      switch_cycles = costs_.context_switch.n;
       context_switches_.add();
     }
     context_ = item.context;

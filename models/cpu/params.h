@@ -20,15 +20,15 @@ struct CostTable {
   // getpid()-style round trip: ~70 ns before Meltdown/Spectre; ~100-200 ns with KPTI and
   // retpolines (Gregg, "KPTI/KAISER Meltdown initial performance regressions", 2018;
   // Soares & Stumm, FlexSC, OSDI 2010, for the pre-mitigation direct cost).
-  int64_t syscall = 500;
+  Cycles syscall{500};
   // Hardware interrupt delivery, entry and exit to the handler's first useful instruction:
   // on the order of 1000 cycles (Tsafrir, "The context-switch overhead inflicted by hardware
   // interrupts", ExpCS 2007).
-  int64_t interrupt_entry = 1000;
+  Cycles interrupt_entry{1000};
   // Switching threads on a core, direct cost plus the cache and TLB refill it causes:
   // 2-5 us on Linux (Li, Ding & Shen, "Quantifying the cost of context switch", ExpCS 2007;
   // Bendersky, "Measuring context switching and memory overheads for Linux threads", 2018).
-  int64_t context_switch = 6000;
+  Cycles context_switch{6000};
   // copy_to_user / copy_from_user of packet data: ~10 GB/s per core for data already in the LLC
   // after DMA (DDIO), so ~0.3 cycles per byte at 3 GHz (Cai et al. 2021: data copy dominates
   // large transfers).
@@ -38,11 +38,11 @@ struct CostTable {
   double checksum_per_byte = 0.25;
   // A load that misses every cache level: ~80 ns DRAM load-to-use on server parts (Intel
   // Memory Latency Checker idle latency 70-90 ns), e.g. the first touch of headers the NIC wrote.
-  int64_t cache_miss = 250;
+  Cycles cache_miss{250};
 
   // Cycles to copy or checksum `bytes`, rounded up (a fraction of a cycle still occupies one).
-  int64_t copy_cycles(int64_t bytes) const { return per_byte(copy_per_byte, bytes); }
-  int64_t checksum_cycles(int64_t bytes) const { return per_byte(checksum_per_byte, bytes); }
+  Cycles copy_cycles(int64_t bytes) const { return per_byte(copy_per_byte, bytes); }
+  Cycles checksum_cycles(int64_t bytes) const { return per_byte(checksum_per_byte, bytes); }
 
   template <class V>
   void visit(V& v) {
@@ -56,8 +56,8 @@ struct CostTable {
   }
 
  private:
-  static int64_t per_byte(double cycles_per_byte, int64_t bytes) {
-    return static_cast<int64_t>(std::ceil(cycles_per_byte * static_cast<double>(bytes)));
+  static Cycles per_byte(double cycles_per_byte, int64_t bytes) {
+    return Cycles{static_cast<int64_t>(std::ceil(cycles_per_byte * static_cast<double>(bytes)))};
   }
 };
 

@@ -215,7 +215,7 @@ TEST(Core, PrioritiesOrderABacklog) {
 TEST(Core, ContextSwitchChargedOnlyBetweenTwoThreadContexts) {
   SimContext ctx(1);
   CpuParams p = at(k2_5GHz);
-  p.costs.context_switch = 1000;  // 400 ns
+  p.costs.context_switch = Cycles{1000};  // 400 ns
   Core core("core", ctx, p, 0, "h.cpu.core0");
   Script script("script");
   std::vector<Completion> log;
@@ -238,7 +238,7 @@ TEST(Core, ContextSwitchChargedOnlyBetweenTwoThreadContexts) {
 TEST(Core, ContextSwitchCyclesJoinTheItemsCyclesBeforeRounding) {
   SimContext ctx(1);
   CpuParams p = at(k3GHz);
-  p.costs.context_switch = 1000;
+  p.costs.context_switch = Cycles{1000};
   Core core("core", ctx, p, 0, "h.cpu.core0");
   Script script("script");
   std::vector<Completion> log;

@@ -23,12 +23,12 @@ TEST(CpuParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
   const Want want[] = {
       {"host_b.cpu.cores", ParamType::Integer, "4"},
       {"host_b.cpu.clock", ParamType::Frequency, "3GHz"},
-      {"host_b.cpu.cost.syscall", ParamType::Integer, "500"},
-      {"host_b.cpu.cost.interrupt_entry", ParamType::Integer, "1000"},
-      {"host_b.cpu.cost.context_switch", ParamType::Integer, "6000"},
+      {"host_b.cpu.cost.syscall", ParamType::Cycles, "500cycles"},
+      {"host_b.cpu.cost.interrupt_entry", ParamType::Cycles, "1000cycles"},
+      {"host_b.cpu.cost.context_switch", ParamType::Cycles, "6000cycles"},
       {"host_b.cpu.cost.copy_per_byte", ParamType::Real, "0.29999999999999999"},
       {"host_b.cpu.cost.checksum_per_byte", ParamType::Real, "0.25"},
-      {"host_b.cpu.cost.cache_miss", ParamType::Integer, "250"},
+      {"host_b.cpu.cost.cache_miss", ParamType::Cycles, "250cycles"},
   };
   ASSERT_EQ(specs.size(), std::size(want));
   for (const auto& w : want) {
@@ -66,11 +66,11 @@ TEST(CpuParams, BindingOverridesAndLimits) {
   const auto p = bind_params<CpuParams>(values, "cpu.");
   EXPECT_EQ(p.cores, 16);
   EXPECT_EQ(p.clock, Frequency{2'500'000'000});
-  EXPECT_EQ(p.costs.syscall, 700);
+  EXPECT_EQ(p.costs.syscall, Cycles{700});
   EXPECT_EQ(p.costs.copy_per_byte, 0.5);
   EXPECT_EQ(p.costs.interrupt_entry, CostTable{}.interrupt_entry);  // unset keys keep their defaults
-  EXPECT_EQ(p.costs.copy_cycles(1500), 750);
-  EXPECT_EQ(p.costs.checksum_cycles(1501), 376);  // 375.25 rounds up
+  EXPECT_EQ(p.costs.copy_cycles(1500), Cycles{750});
+  EXPECT_EQ(p.costs.checksum_cycles(1501), Cycles{376});  // 375.25 rounds up
   EXPECT_FALSE(parse_param(*find(specs, "cpu.cores"), "0", problem));
   EXPECT_FALSE(parse_param(*find(specs, "cpu.clock"), "3", problem));  // units are mandatory
   EXPECT_FALSE(parse_param(*find(specs, "cpu.cost.cache_miss"), "-1", problem));

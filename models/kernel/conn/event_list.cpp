@@ -4,9 +4,9 @@
 
 namespace hostwire::kernel {
 
-int64_t EventList::cycles() const {
-  int64_t c = 0;
-  for (const Layer* l : layers) c += l->cycles;
+Cycles EventList::cycles() const {
+  Cycles c{};
+  for (const Layer* l : layers) c = c + l->cycles;
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/units.h"
 #include "net/result.h"
 
 namespace hostwire::kernel {
@@ -33,13 +34,13 @@ using LayerFn = Verdict (*)(TcpStack& stack, Conn& conn, Input& in);
 struct Layer {
   std::string name;      // "ip_input", "tcp_input", "socket_deliver", "tcp_time_wait", "tap_trace"
   std::string protocol;  // the layer it belongs to: "ipv4", "tcp", "socket", "tap"
-  int64_t cycles = 0;    // per packet on the conn's core
+  Cycles cycles{};       // per packet on the conn's core
   LayerFn fn = nullptr;
 };
 
 struct EventList {
   std::vector<const Layer*> layers;
-  int64_t cycles() const;
+  Cycles cycles() const;
   std::string describe() const;  // "ip_input > tcp_input > socket_deliver"
 };
 

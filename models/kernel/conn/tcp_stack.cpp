@@ -158,13 +158,13 @@ void TcpStack::poll_end(int core) {
 void TcpStack::schedule_work(Conn& c) {
   const auto n = static_cast<uint32_t>(c.queue.size());
   if (n == 0) return;
-  int64_t cycles = c.list.cycles() * n;
+  Cycles cycles = c.list.cycles() * n;
   for (uint32_t i = 0; i < n; ++i)
-    if (c.queue[i].arrival_core != c.core) cycles += kp_.handover;
+    if (c.queue[i].arrival_core != c.core) cycles = cycles + kp_.handover;
   c.work_scheduled = true;
   c.batch = n;
   cpu::WorkItem w;
-  w.cycles = cycles;
+  w.cycles = cycles.n;
   w.priority = cpu::Priority::softirq;
   w.kind = "conn_input";
   Conn* cp = &c;
@@ -233,13 +233,13 @@ Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
 
 // ---------------------------------------------------------------- transmit
 
-int64_t TcpStack::output_cycles(const Conn& c) const {
+Cycles TcpStack::output_cycles(const Conn& c) const {
   // Per segment: TCP and IP output and the driver's descriptor, as UDP pays per datagram;
   // without checksum offload the segment's bytes are summed in software too.
-  int64_t cycles = static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output + port_.tx_descriptor);
+  Cycles cycles = static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output + port_.tx_descriptor);
   if (!port_.checksum_offload)
     for (const auto& s : c.outbox)
-      cycles += costs().checksum_cycles(static_cast<int64_t>(s.payload.length + s.header.length()));
+      cycles = cycles + costs().checksum_cycles(static_cast<int64_t>(s.payload.length + s.header.length()));
   return cycles;
 }
 
@@ -260,7 +260,7 @@ void TcpStack::run_output(Conn& c) {
   c.output_scheduled = true;
   c.output_batch = static_cast<uint32_t>(c.outbox.size());
   cpu::WorkItem w;
-  w.cycles = output_cycles(c);
+  w.cycles = output_cycles(c).n;
   w.priority = cpu::Priority::softirq;
   w.kind = "tcp_output";
   Conn* cp = &c;
@@ -383,7 +383,7 @@ void TcpStack::timers_due() {
     if (c.timer_scheduled) continue;
     c.timer_scheduled = true;
     cpu::WorkItem w;
-    w.cycles = kp_.timer;
+    w.cycles = kp_.timer.n;
     w.priority = cpu::Priority::softirq;
     w.kind = "tcp_timer";
     Conn* cp = &c;

@@ -43,22 +43,22 @@ namespace hostwire::kernel {
 // Per-packet costs of the protocol layers (cycles), and the cost of handing a packet to the
 // conn's core from another one. Registered under "<host>.kernel.".
 struct KernelParams {
-  int64_t ip_input = 250;
-  int64_t tcp_input = 1000;
-  int64_t tcp_listen = 1500;
-  int64_t tcp_time_wait = 400;
-  int64_t socket_deliver = 300;
-  int64_t tap_trace = 150;
-  int64_t tcp_output = 800;
-  int64_t ip_output = 250;
-  int64_t timer = 600;
+  Cycles ip_input{250};
+  Cycles tcp_input{1000};
+  Cycles tcp_listen{1500};
+  Cycles tcp_time_wait{400};
+  Cycles socket_deliver{300};
+  Cycles tap_trace{150};
+  Cycles tcp_output{800};
+  Cycles ip_output{250};
+  Cycles timer{600};
   // UDP's layers, so a datagram costs what a TCP segment's layers do (ip_input/ip_output are
   // shared): one pass of IP + UDP + socket queueing is ~0.5 us, ~1-2 Mpps per core for small
   // packets as stock Linux reaches (Cai et al., "Understanding host network stack overheads",
   // SIGCOMM 2021).
-  int64_t udp_input = 950;
-  int64_t udp_output = 1250;
-  int64_t handover = 2000;
+  Cycles udp_input{950};
+  Cycles udp_output{1250};
+  Cycles handover{2000};
   bool tap = false;
 
   template <class V>
@@ -93,7 +93,7 @@ struct HostPort {
   std::function<void(int core)> flush;
   bool tso = false;
   bool checksum_offload = true;  // false: TCP output checksums each segment in software, per byte
-  int64_t tx_descriptor = 0;     // the driver's cost per TX descriptor, cycles
+  Cycles tx_descriptor{};        // the driver's cost per TX descriptor
   Counter* syscalls = nullptr;   // the host's system-call counter
 };
 
@@ -172,7 +172,7 @@ class TcpStack : public sc_core::sc_module {
   void run_output(Conn& c);
   void arm_timer(Conn& c);
   void timers_due();
-  int64_t output_cycles(const Conn& c) const;
+  Cycles output_cycles(const Conn& c) const;
   // TCP small queues.
   int64_t tsq_limit(const Conn& c) const;
   bool tsq_admit(Conn& c, uint64_t len);

@@ -93,7 +93,7 @@ void Driver::irqs_due() {
 void Driver::on_interrupt(int v) {
   irqs_.add();
   cpu::WorkItem w;
-  w.cycles = p_.irq_handler;
+  w.cycles = p_.irq_handler.n;
   w.priority = cpu::Priority::irq;
   w.kind = "nic_irq";
   w.done = [this, v] { napi_poll(v); };
@@ -115,7 +115,7 @@ void Driver::napi_poll(int v) {
   if (consumer.poll_cycles)
     for (uint32_t i = 0; i < poll.rx; ++i) inline_work += consumer.poll_cycles(*rx.peek(i).frame);
   cpu::WorkItem w;
-  w.cycles = p_.poll_overhead + poll.rx * (p_.rx_descriptor + c.cache_miss) + inline_work + poll.tx * p_.tx_clean;
+  w.cycles = (p_.poll_overhead + poll.rx * (p_.rx_descriptor + c.cache_miss) + poll.tx * p_.tx_clean).n + inline_work;
   if (poll.deferred) {
     w.priority = cpu::Priority::task;
     w.context = kKsoftirqdContext + v % cpu_.cores();

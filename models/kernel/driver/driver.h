@@ -35,11 +35,11 @@ namespace hostwire::kernel {
 struct DriverParams {
   int64_t napi_budget = 64;         // Linux NAPI_POLL_WEIGHT
   int64_t netdev_budget = 300;      // Linux net.core.netdev_budget
-  int64_t irq_handler = 200;        // cycles: the driver's handler (mask, napi_schedule)
-  int64_t poll_overhead = 300;      // cycles per NAPI poll call
-  int64_t rx_descriptor = 150;      // cycles per received descriptor: read the completion, build the skb, refill
-  int64_t tx_descriptor = 150;      // cycles per transmitted descriptor: map the buffer, write the descriptor
-  int64_t tx_clean = 80;            // cycles per TX completion cleaned (unmap, free the skb)
+  Cycles irq_handler{200};        // cycles: the driver's handler (mask, napi_schedule)
+  Cycles poll_overhead{300};      // cycles per NAPI poll call
+  Cycles rx_descriptor{150};      // cycles per received descriptor: read the completion, build the skb, refill
+  Cycles tx_descriptor{150};      // cycles per transmitted descriptor: map the buffer, write the descriptor
+  Cycles tx_clean{80};            // cycles per TX completion cleaned (unmap, free the skb)
   bool tx_checksum_offload = true;  // the NIC fills in UDP/TCP checksums (else the stack checksums per byte)
   bool bql = true;                  // byte queue limits on every TX queue
   Bytes bql_min_limit{0};

@@ -14,12 +14,12 @@ size_t TcpSocket::readable() const { return conn_.tcp->readable(); }
 size_t TcpSocket::send_space() const { return conn_.tcp->send_space(); }
 bool TcpSocket::eof() const { return conn_.tcp->eof(); }
 
-void TcpSocket::submit(int64_t cycles, const char* kind, std::function<void()> done) {
+void TcpSocket::submit(Cycles cycles, const char* kind, std::function<void()> done) {
   busy_ = true;
   if (calls_) calls_->add();
   stack_.count_syscall();
   cpu::WorkItem w;
-  w.cycles = stack_.costs().syscall + cycles;
+  w.cycles = (stack_.costs().syscall + cycles).n;
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = kind;

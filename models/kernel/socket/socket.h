@@ -87,7 +87,7 @@ class TcpSocket {
   enum class Parked { none, connect, send, send_copy, recv };
   bool try_send();
   bool try_recv();
-  void submit(int64_t cycles, const char* kind, std::function<void()> done);
+  void submit(Cycles cycles, const char* kind, std::function<void()> done);
   void finish(size_t n);  // the running call returns n
 
   TcpStack& stack_;

@@ -30,7 +30,7 @@ UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, const KernelParams& k, c
       no_port_(ctx.stats().counter(n + ".udp.stray", "datagrams", "datagrams to a port no socket is bound to")),
       received_(ctx.stats().counter(n + ".udp.received", "datagrams", "datagrams the receiver threads read")) {}
 
-int64_t UdpLayer::poll_cycles() const { return input_cycles_; }
+int64_t UdpLayer::poll_cycles() const { return input_cycles_.n; }
 
 // ---------------------------------------------------------------- receive
 
@@ -89,7 +89,7 @@ void UdpReceiveSocket::start() {
   double copy = 0;
   for (uint32_t i = 0; i < n; ++i) copy += c.copy_per_byte * queue_[i]->packet.payload.length;
   cpu::WorkItem w;
-  w.cycles = c.syscall + n * c.cache_miss + static_cast<int64_t>(copy);
+  w.cycles = (c.syscall + n * c.cache_miss).n + static_cast<int64_t>(copy);
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "udp_recv";
@@ -135,7 +135,7 @@ UdpSendSocket& UdpLayer::open(Thread t, const std::vector<UdpFlow>& flows, const
     tags.push_back(fl.tag);
   }
   const auto& c = cpu_.costs();
-  double per = static_cast<double>(output_cycles_) + c.copy_per_byte * payload.length;
+  double per = static_cast<double>(output_cycles_.n) + c.copy_per_byte * payload.length;
   if (!checksum_offload_) per += c.checksum_per_byte * (payload.length + net::kUdpHeaderBytes);
   senders_.push_back(std::make_unique<UdpSendSocket>(*this, t, std::move(templates), std::move(tags),
                                                      static_cast<int64_t>(per)));
@@ -144,7 +144,7 @@ UdpSendSocket& UdpLayer::open(Thread t, const std::vector<UdpFlow>& flows, const
 
 void UdpSendSocket::sendmmsg(uint32_t n, std::function<void(uint32_t, bool)> done) {
   cpu::WorkItem w;
-  w.cycles = udp_.cpu_.costs().syscall + n * cycles_per_datagram_;
+  w.cycles = udp_.cpu_.costs().syscall.n + n * cycles_per_datagram_;
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "udp_send";

@@ -125,7 +125,7 @@ class UdpLayer {
   net::Ipv4Address address_;
   net::MacAddress mac_;
   std::function<net::MacAddress(net::Ipv4Address)> neighbour_;
-  int64_t input_cycles_, output_cycles_;  // per datagram, in the poll and in the send call
+  Cycles input_cycles_, output_cycles_;  // per datagram, in the poll and in the send call
   bool checksum_offload_;
   Counter& syscalls_;
   std::unordered_map<uint16_t, std::vector<std::unique_ptr<UdpReceiveSocket>>> ports_;

@@ -23,12 +23,12 @@ TEST(ProtocolDatabase, ListsFollowTheNamesInOrderAndSumTheirCosts) {
   auto e = db.list({"ip_input", "tap_trace", "tcp_input"});
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->describe(), "ip_input > tap_trace > tcp_input");
-  EXPECT_EQ(e->cycles(), 1400);
+  EXPECT_EQ(e->cycles(), hostwire::Cycles{1400});
   auto plain = db.list({"ip_input", "tcp_input"});
-  EXPECT_EQ(plain->cycles(), 1250);
+  EXPECT_EQ(plain->cycles(), hostwire::Cycles{1250});
   // Replacing a layer's entry changes every list that names it (lists point into the database).
   db.add({"ip_input", "ipv4", 300, &a});
-  EXPECT_EQ(plain->cycles(), 1300);
+  EXPECT_EQ(plain->cycles(), hostwire::Cycles{1300});
 }
 
 TEST(ProtocolDatabase, UnknownLayerIsAnErrorNamingIt) {
