@@ -87,7 +87,6 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.neighbour = neighbour;
   port.transmit = [this](Frame* f, int core, uint16_t mss, kernel::Conn* c) { ip_layer_->output(f, core, mss, c); };
   port.flush = [this](int core) { ip_layer_->flush(core); };
-  port.tso = p_.nic.tso;
   port.checksum_offload = p_.driver.tx_checksum_offload;
   port.tx_descriptor = p_.driver.tx_descriptor;
   port.syscalls = &syscalls_;

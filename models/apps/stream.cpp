@@ -1,5 +1,6 @@
 #include "apps/stream.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace hostwire::apps {
@@ -15,6 +16,19 @@ const std::shared_ptr<const std::vector<uint8_t>>& pattern() {
     return v;
   }();
   return p;
+}
+
+void append_message(std::vector<uint8_t>& out, std::span<const uint8_t> header, uint32_t size, uint32_t from,
+                    size_t limit) {
+  const auto h = static_cast<uint32_t>(header.size());
+  uint32_t off = from;
+  for (; off < h && off < size && out.size() < limit; ++off) out.push_back(header[off]);
+  while (off < size && out.size() < limit) {
+    const uint32_t p = (off - h) % static_cast<uint32_t>(kPatternBytes);
+    const size_t k = std::min<size_t>({size - off, limit - out.size(), kPatternBytes - p});
+    out.insert(out.end(), pattern()->data() + p, pattern()->data() + p + k);
+    off += static_cast<uint32_t>(k);
+  }
 }
 
 void StreamDigest::update(std::span<const uint8_t> bytes) {

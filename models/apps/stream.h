@@ -13,6 +13,12 @@ namespace hostwire::apps {
 inline constexpr size_t kPatternBytes = 1 << 20;
 const std::shared_ptr<const std::vector<uint8_t>>& pattern();
 
+// Appends bytes [from, size) of a message made of `header` then body bytes, body byte i being
+// pattern byte i (mod kPatternBytes), until `out` holds `limit` bytes: what a request/response
+// or message-stream app writes from its buffer.
+void append_message(std::vector<uint8_t>& out, std::span<const uint8_t> header, uint32_t size, uint32_t from,
+                    size_t limit);
+
 // A digest of a byte stream that does not depend on how the stream was cut into calls: 8-byte
 // words (little-endian) mixed in order, a partial word carried to the next update. Fast enough
 // to run on every byte a 10 Gbps flow moves.

@@ -64,14 +64,7 @@ void TcpMessageSender::step() {
     const uint64_t t = static_cast<uint64_t>(queued_[m].ps);
     net::store_be32(header + 4, static_cast<uint32_t>(t >> 32));
     net::store_be32(header + 8, static_cast<uint32_t>(t));
-    for (; off < kMessageHeaderBytes && out_.size() < kCallBytes; ++off) out_.push_back(header[off]);
-    while (off < c_.message_size && out_.size() < kCallBytes) {
-      const uint32_t p = (off - kMessageHeaderBytes) % static_cast<uint32_t>(kPatternBytes);
-      const uint32_t k = std::min({c_.message_size - off, kCallBytes - static_cast<uint32_t>(out_.size()),
-                                   static_cast<uint32_t>(kPatternBytes) - p});
-      out_.insert(out_.end(), pattern()->data() + p, pattern()->data() + p + k);
-      off += k;
-    }
+    append_message(out_, header, c_.message_size, off, kCallBytes);
   }
   sock_.send(std::span<const uint8_t>(out_), [this](size_t taken) {
     while (taken > 0) {

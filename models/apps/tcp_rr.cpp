@@ -1,7 +1,6 @@
 #include "apps/tcp_rr.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "apps/app.h"
 #include "apps/stream.h"
@@ -17,20 +16,13 @@ void RrEndpoint::queue_message(uint32_t size) {
 
 void RrEndpoint::fill(uint32_t n) {
   // The messages' bytes: a 4-byte big-endian length, then pattern bytes.
-  out_.resize(n);
-  uint32_t at = 0, off = offset_;
-  for (size_t m = 0; at < n && m < messages_.size(); ++m, off = 0) {
+  out_.clear();
+  uint32_t off = offset_;
+  for (size_t m = 0; out_.size() < n && m < messages_.size(); ++m, off = 0) {
     const uint32_t size = messages_[m];
     const uint8_t header[4] = {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
                                static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
-    for (; off < 4 && at < n; ++off) out_[at++] = header[off];
-    while (off < size && at < n) {
-      const uint32_t p = (off - 4) % static_cast<uint32_t>(kPatternBytes);
-      const uint32_t k = std::min({size - off, n - at, static_cast<uint32_t>(kPatternBytes) - p});
-      std::memcpy(out_.data() + at, pattern()->data() + p, k);
-      at += k;
-      off += k;
-    }
+    append_message(out_, header, size, off, n);
   }
 }
 

@@ -72,7 +72,6 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   Conn& c = *conns_.back();
   c.tcp = std::make_unique<tcp::Connection>(tp_, nullptr, isn_, local_port, remote_port);
   isn_ = isn_ * 1103515245u + 12345u;  // deterministic, distinct initial sequence numbers
-  if (tp_.tso_max.n > 0 && port_.tso) c.tcp->set_tso_max(static_cast<uint32_t>(tp_.tso_max.n));
   Conn* cp = &c;
   // Signals exist from the start: conns a listener accepts during the run have none.
   if (!sc_core::sc_is_running()) c.vcd_below = ctx_.vcd().wire(fmt::format("{}.conn{}.bytes_below", name_, c.id), 32);

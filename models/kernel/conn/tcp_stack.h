@@ -91,7 +91,6 @@ struct HostPort {
   std::function<void(Frame*, int core, uint16_t mss, Conn* conn)> transmit;
   // Rings the doorbell for what transmit() posted from `core` since the last flush.
   std::function<void(int core)> flush;
-  bool tso = false;
   bool checksum_offload = true;  // false: TCP output checksums each segment in software, per byte
   Cycles tx_descriptor{};        // the driver's cost per TX descriptor
   Counter* syscalls = nullptr;   // the host's system-call counter
@@ -184,6 +183,7 @@ class TcpStack : public sc_core::sc_module {
   KernelParams kp_;
   tcp::TcpParams tp_;
   HostPort port_;
+  ThreadIds& threads_;
   std::string name_;
   Logger log_;
   ProtocolDatabase db_;
@@ -197,7 +197,6 @@ class TcpStack : public sc_core::sc_module {
   sc_core::sc_event timer_event_;
   uint64_t next_id_ = 1;
   uint32_t isn_ = 0x1000;
-  ThreadIds& threads_;
   int trace_track_;
 
   Counter& segments_in_;

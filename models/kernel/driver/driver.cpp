@@ -169,8 +169,9 @@ bool Driver::queue_runs(const TxQueue& q, int ring) const {
   return rings_.tx(ring).free_slots() > 0 && (!p_.bql || q.dql.avail() >= 0);
 }
 
-bool Driver::tx_stopped(int core) const {
-  const int ring = ring_of(core);
+bool Driver::tx_stopped(int core) const { return stopped(ring_of(core)); }
+
+bool Driver::stopped(int ring) const {
   const TxQueue& q = queues_[static_cast<size_t>(ring)];
   return !q.backlog.empty() || !queue_runs(q, ring);
 }
@@ -232,7 +233,7 @@ void Driver::clean(int ring, uint32_t n) {
   q.dql.completed(bytes, hostwire::now());
   drain_backlog(ring);
   trace_queue(ring);
-  if (q.waiting.empty() || tx_stopped(ring)) return;
+  if (q.waiting.empty() || stopped(ring)) return;
   std::vector<std::function<void()>> wake;
   wake.swap(q.waiting);
   for (auto& w : wake) w();

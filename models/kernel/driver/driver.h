@@ -142,6 +142,7 @@ class Driver : public sc_core::sc_module {
   int ring_of(int core) const { return core % rings_per_netdev_; }
   int netdev_of(int ring) const { return ring / rings_per_netdev_; }
   bool queue_runs(const TxQueue& q, int ring) const;
+  bool stopped(int ring) const;  // backlog waiting, or the ring cannot take a descriptor
   bool post(int ring, const Pending& p);
   void drain_backlog(int ring);
   void clean(int ring, uint32_t n);
