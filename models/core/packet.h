@@ -38,6 +38,7 @@ struct Packet {
   uint64_t id = 0;         // unique per simulation, for tracing a frame across stages
   uint32_t flow = 0;       // workload flow index
   Time created{};          // when the source handed the frame to its MAC
+  Time received{};         // when the receiving NIC took its last bit (the hardware RX timestamp)
   bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
 
   Packet() = default;
@@ -51,6 +52,7 @@ struct Packet {
     id = o.id;
     flow = o.flow;
     created = o.created;
+    received = o.received;
     fcs_bad = o.fcs_bad;
     return *this;
   }
@@ -61,6 +63,7 @@ struct Packet {
     id = 0;
     flow = 0;
     created = {};
+    received = {};
     fcs_bad = false;
   }
 

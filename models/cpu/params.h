@@ -39,10 +39,23 @@ struct CostTable {
   // A load that misses every cache level: ~80 ns DRAM load-to-use on server parts (Intel
   // Memory Latency Checker idle latency 70-90 ns), e.g. the first touch of headers the NIC wrote.
   Cycles cache_miss{250};
+  // Waking a thread blocked in a system call: try_to_wake_up, the run-queue work and the switch
+  // in on its core, ~1 us (Lozi et al., "The Linux scheduler: a decade of wasted cores", EuroSys
+  // 2016, and perf sched measurements put wake-up-to-run at 1-3 us on an idle core).
+  Cycles wakeup{3000};
+  // Finding message boundaries: a framer's scan of the bytes it examines (a delimiter search or
+  // an HTTP header parse runs at ~1-2 GB/s, picohttpparser-class code: ~0.5 cycles/B at 3 GHz),
+  // and per message found the work of splitting it off the receive queue (KCM's strparser: an
+  // skb clone and a BPF run, some hundreds of cycles).
+  double frame_per_byte = 0.5;  // in the kernel's kbuf layer
+  Cycles frame_per_message{400};
+  double parse_per_byte = 0.5;  // the same scan in a user-space parser
 
   // Cycles to copy or checksum `bytes`, rounded up (a fraction of a cycle still occupies one).
   Cycles copy_cycles(int64_t bytes) const { return per_byte(copy_per_byte, bytes); }
   Cycles checksum_cycles(int64_t bytes) const { return per_byte(checksum_per_byte, bytes); }
+  Cycles frame_cycles(int64_t bytes) const { return per_byte(frame_per_byte, bytes); }
+  Cycles parse_cycles(int64_t bytes) const { return per_byte(parse_per_byte, bytes); }
 
   template <class V>
   void visit(V& v) {
@@ -53,6 +66,13 @@ struct CostTable {
     v(copy_per_byte, "copy_per_byte", "user<->kernel data copy, cycles per byte", Limits::non_negative());
     v(checksum_per_byte, "checksum_per_byte", "software Internet checksum, cycles per byte", Limits::non_negative());
     v(cache_miss, "cache_miss", "one load served from DRAM, cycles", Limits::non_negative());
+    v(wakeup, "wakeup", "waking a thread blocked in a system call and switching it in, cycles", Limits::non_negative());
+    v(frame_per_byte, "frame_per_byte", "kernel message framing: bytes a framer examines, cycles per byte",
+      Limits::non_negative());
+    v(frame_per_message, "frame_per_message", "kernel message framing: splitting off each message found, cycles",
+      Limits::non_negative());
+    v(parse_per_byte, "parse_per_byte", "user-space message parsing: bytes a parser examines, cycles per byte",
+      Limits::non_negative());
   }
 
  private:

@@ -41,6 +41,7 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
 
 void RxPath::receive(Packet& p) {
   frames_.add();
+  p.received = hostwire::now();
   const Decision d = step_ ? step_(p) : classify(p);
   if (d.drop) {
     dropped_rule_.add();

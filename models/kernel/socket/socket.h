@@ -10,15 +10,21 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "core/packet.h"
 #include "core/stats.h"
 #include "kernel/conn/conn.h"
+#include "kernel/socket/options.h"
+#include "net/result.h"
 
 namespace hostwire::kernel {
 
 class TcpStack;
+class Kbuf;
 
 // An application thread: the core it is pinned to and its identity (going from one thread to
 // another on a core costs a context switch).
@@ -38,7 +44,8 @@ class ThreadIds {
 
 class TcpSocket {
  public:
-  TcpSocket(TcpStack& stack, Conn& conn, Thread thread) : stack_(stack), conn_(conn), thread_(thread) {}
+  TcpSocket(TcpStack& stack, Conn& conn, Thread thread);
+  ~TcpSocket();
   TcpSocket(const TcpSocket&) = delete;
   TcpSocket& operator=(const TcpSocket&) = delete;
 
@@ -56,8 +63,10 @@ class TcpSocket {
   uint64_t bytes_written() const { return written_; }
   uint64_t bytes_read() const { return read_; }
 
-  // Per-workload counter of the calls this socket's application makes (optional).
+  // Per-workload counters (optional): the calls this socket's application makes, and its
+  // wake-ups (a blocked call or a poll resumed by the kernel).
   void count_calls(Counter* c) { calls_ = c; }
+  void count_wakeups(Counter* c) { wakeups_ = c; }
 
   // Active open at the current time; `done` runs when the handshake completes (free: the
   // model charges connect no system call, as the handshake's packets carry the cost).
@@ -68,8 +77,15 @@ class TcpSocket {
   // As above, copying from the caller's buffer when the call completes (it must stay valid).
   void send(std::span<const uint8_t> data, std::function<void(size_t taken)> done);
   // Blocks until there are bytes to read or the peer closed; reads at most into.size() bytes.
-  // `got` is 0 only at end of stream (then the call costs nothing: the wait saw EOF).
+  // `got` is 0 only at end of stream or on an error (error() says which; then the call costs
+  // nothing: the wait saw it). In message mode it returns one message (the part that fits in
+  // `into` when it is smaller: the rest comes next, message_complete() false until the end);
+  // with a delivery condition it blocks until the condition holds.
   void recv(std::span<uint8_t> into, std::function<void(size_t got)> done);
+  // Message mode only (recvmmsg-like): up to `max` whole messages that fit in `into`, one system
+  // call and one wake-up; their lengths replace `lengths`' contents.
+  void recv_batch(std::span<uint8_t> into, uint32_t max, std::vector<uint32_t>& lengths,
+                  std::function<void(size_t got)> done);
   // poll(): `ready` runs once, at the next wake-up (data, room, a state change); free.
   void wait(std::function<void()> ready);
   void cancel_wait() { waiter_ = nullptr; }
@@ -77,16 +93,43 @@ class TcpSocket {
   // setsockopt(IPPROTO_TCP, TCP_NODELAY): runts leave at once instead of waiting for Nagle.
   // (Buffer sizes and the other options are host parameters, tcp.*, fixed for the run.)
   void set_nodelay(bool on);
+  // The kernel buffering layer (kernel/socket/kbuf.h). Message framing (C) from the first
+  // unread byte on: the conn's event list gains the kbuf layer. An invalid setting is refused
+  // (EINVAL) with the setting named. Changeable while the conn is open; clear_framing() ends it.
+  net::Status set_framing(const MessageFraming& m);
+  void clear_framing();
+  // A delivery condition (E), from now on; an empty one (no part set) is a plain stream again.
+  net::Status set_delivery(const DeliveryCondition& d);
+  // Why the last call returned 0 (none at a clean end of stream).
+  SocketError error() const { return error_; }
+  bool message_mode() const;
+  bool message_complete() const { return message_complete_; }  // the last recv ended a message (MSG_EOR)
+  uint64_t messages_read() const { return messages_read_; }
+  uint64_t kbuf_bytes() const;  // received bytes the kernel holds for this reader, not yet read
+  // SO_TIMESTAMPING for received bytes: from enable_rx_timestamps() on, the hardware RX time of
+  // the packet that made stream byte `offset` (counted from the first byte read, 0-based)
+  // readable; valid for bytes not yet read and those the last call returned.
+  void enable_rx_timestamps();
+  Time rx_timestamp(uint64_t offset) const;
   void close();  // FIN after the queued bytes
   void abort();  // RST
 
   // From the stack: the conn may have changed; resumes a parked call or waiter.
   void wake();
+  // From the kbuf layer: the conn's new in-order bytes (the stack's packet pass). Decides
+  // whether the reader is woken; the kernel cycles it spent are charged to the conn.
+  bool on_data(const Input& in);
+  // From the stack: a deadline the socket asked for (deadline()) has come.
+  void on_deadline(Time now);
+  std::optional<Time> deadline() const;
 
  private:
-  enum class Parked { none, connect, send, send_copy, recv };
+  enum class Parked { none, connect, send, send_copy, recv, recv_batch };
   bool try_send();
   bool try_recv();
+  bool try_recv_stream();
+  bool try_recv_message();
+  bool fail_call(SocketError e);  // the parked call returns 0 with `e`
   void submit(Cycles cycles, const char* kind, std::function<void()> done);
   void finish(size_t n);  // the running call returns n
 
@@ -94,6 +137,8 @@ class TcpSocket {
   Conn& conn_;
   Thread thread_;
   Counter* calls_ = nullptr;
+  Counter* wakeups_ = nullptr;
+  bool woken_ = false;  // the next call resumes a blocked thread: it pays the wake-up
   bool busy_ = false;  // a call is running on the core
   Parked parked_ = Parked::none;
   PayloadSlice send_slice_;
@@ -103,6 +148,12 @@ class TcpSocket {
   std::function<void()> connect_done_;
   std::function<void()> waiter_;
   uint64_t written_ = 0, read_ = 0;
+  std::vector<uint32_t>* batch_lengths_ = nullptr;
+  uint32_t batch_max_ = 0;
+  SocketError error_ = SocketError::none;
+  bool message_complete_ = false;
+  uint64_t messages_read_ = 0;
+  std::unique_ptr<Kbuf> kbuf_;
 };
 
 }  // namespace hostwire::kernel

@@ -19,6 +19,17 @@ class Sockets {
   net::Ipv4Address address() const { return address_; }
   int cores() { return tcp_.cpu().cores(); }
   Thread thread(int core) { return threads_.make(core); }
+  // User-space work on the thread's core (a parser, a handler): `cycles` at task priority,
+  // then `done`. Not a system call.
+  void compute(const Thread& t, Cycles cycles, const char* kind, std::function<void()> done) {
+    cpu::WorkItem w;
+    w.cycles = cycles.n;
+    w.priority = cpu::Priority::task;
+    w.context = t.context;
+    w.kind = kind;
+    w.done = std::move(done);
+    tcp_.cpu().core(t.core).submit(std::move(w));
+  }
 
   // TCP: socket() + connect() happen in two steps so the conn exists before the run starts.
   TcpSocket& tcp_socket(net::Ipv4Address peer, uint16_t port, Thread t) { return tcp_.socket(peer, port, t); }
