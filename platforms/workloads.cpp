@@ -256,8 +256,8 @@ void HostWorkloads::add_tcp_rr(const Scenario& s, uint32_t wi) {
   d.kind = p.responses == "exponential" ? apps::SizeDistribution::Kind::exponential
            : p.responses == "uniform"   ? apps::SizeDistribution::Kind::uniform
                                         : apps::SizeDistribution::Kind::fixed;
-  d.size = static_cast<uint32_t>(p.response_size.n);
-  d.size_max = static_cast<uint32_t>(p.response_size_max.n);
+  d.size = static_cast<uint64_t>(p.response_size.n);
+  d.size_max = static_cast<uint64_t>(p.response_size_max.n);
   rr_servers_.push_back(std::make_unique<apps::TcpRrServer>(ctx_, server.sockets(), port, d, p.echo, pre));
   const auto stats = apps::TcpRrClient::register_stats(ctx_, pre);
   const auto clients = resolve_(p.from);

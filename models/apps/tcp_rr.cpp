@@ -140,21 +140,8 @@ TcpRrServer::Conn::Conn(TcpRrServer& server, kernel::TcpSocket& s, Rng rng)
 
 void TcpRrServer::Conn::on_message(uint32_t size, Time) {
   server_.served_.add();
-  uint32_t r = size;
-  const SizeDistribution& d = server_.responses_;
-  if (!server_.echo_) {
-    switch (d.kind) {
-      case SizeDistribution::Kind::exponential:
-        r = static_cast<uint32_t>(rng_.exponential(static_cast<double>(d.size)) + 0.5);
-        break;
-      case SizeDistribution::Kind::uniform:
-        r = static_cast<uint32_t>(rng_.uniform_int(d.size, std::max(d.size, d.size_max)));
-        break;
-      default:
-        r = d.size;
-    }
-  }
-  queue_message(std::max<uint32_t>(4, r));
+  // An echo, or a response of the drawn size (header included), at least its 4-byte header.
+  queue_message(server_.echo_ ? size : static_cast<uint32_t>(server_.responses_.draw(rng_, 4, UINT32_MAX)));
 }
 
 }  // namespace hostwire::apps

@@ -17,6 +17,7 @@
 #include <systemc>
 
 #include "apps/app.h"
+#include "apps/message_sizes.h"
 #include "core/rng.h"
 #include "core/sim.h"
 #include "kernel/socket/sockets.h"
@@ -52,12 +53,6 @@ struct MessageFramer {
     }
     return true;
   }
-};
-
-struct SizeDistribution {
-  enum class Kind { fixed, exponential, uniform } kind = Kind::fixed;
-  uint32_t size = 1024;      // fixed size, exponential mean, or uniform minimum (bytes, header included)
-  uint32_t size_max = 1024;  // uniform maximum
 };
 
 // One end of a request/response conn: the messages it owes the peer, and the framer of what

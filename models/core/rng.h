@@ -64,6 +64,14 @@ class Rng {
   bool bernoulli(double p) { return p > 0 && uniform() < p; }
   // Exponential with the given mean (inverse transform; 1-u avoids log(0)).
   double exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
+  // Standard normal (Marsaglia's polar method; the pair's second value is not kept, so a draw
+  // depends on nothing but the stream's position).
+  double normal() {
+    for (;;) {
+      const double u = 2 * uniform() - 1, v = 2 * uniform() - 1, s = u * u + v * v;
+      if (s > 0 && s < 1) return u * std::sqrt(-2 * std::log(s) / s);
+    }
+  }
 
  private:
   static constexpr uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
