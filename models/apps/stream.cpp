@@ -23,11 +23,17 @@ void append_message(std::vector<uint8_t>& out, std::span<const uint8_t> header, 
   const auto h = static_cast<uint32_t>(header.size());
   uint32_t off = from;
   for (; off < h && off < size && out.size() < limit; ++off) out.push_back(header[off]);
-  while (off < size && out.size() < limit) {
-    const uint32_t p = (off - h) % static_cast<uint32_t>(kPatternBytes);
-    const size_t k = std::min<size_t>({size - off, limit - out.size(), kPatternBytes - p});
-    out.insert(out.end(), pattern()->data() + p, pattern()->data() + p + k);
-    off += static_cast<uint32_t>(k);
+  if (off < size && out.size() < limit)
+    append_pattern(out, *pattern(), off - h, std::min<uint64_t>(size - off, limit - out.size()));
+}
+
+void append_pattern(std::vector<uint8_t>& out, const std::vector<uint8_t>& pat, uint64_t from, uint64_t n) {
+  while (n > 0) {
+    const size_t p = static_cast<size_t>(from % pat.size());
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(n, pat.size() - p));
+    out.insert(out.end(), pat.data() + p, pat.data() + p + k);
+    from += k;
+    n -= k;
   }
 }
 

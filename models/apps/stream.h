@@ -13,6 +13,9 @@ namespace hostwire::apps {
 inline constexpr size_t kPatternBytes = 1 << 20;
 const std::shared_ptr<const std::vector<uint8_t>>& pattern();
 
+// Appends `n` bytes of `pat` (kPatternBytes long, repeated) from its offset `from` (mod its size).
+void append_pattern(std::vector<uint8_t>& out, const std::vector<uint8_t>& pat, uint64_t from, uint64_t n);
+
 // Appends bytes [from, size) of a message made of `header` then body bytes, body byte i being
 // pattern byte i (mod kPatternBytes), until `out` holds `limit` bytes: what a request/response
 // or message-stream app writes from its buffer.
