@@ -29,6 +29,73 @@ void goodput_series(StatsRegistry& st, const std::string& name, const Counter* b
 double per_second(const Counter* c, double scale = 1) {
   return static_cast<double>(c->value()) * scale / hostwire::now().seconds();
 }
+
+double ratio(double num, const Counter* den) { return den->value() ? num / static_cast<double>(den->value()) : 0.0; }
+
+// What a tcp_messages workload's producer writes and its consumer expects.
+template <class H>
+apps::MessageFormat::Settings message_format(const TcpMessagesParams<H>& p) {
+  apps::MessageFormat::Settings f;
+  f.framing = *net::framers::parse_kind(p.framing);
+  f.delimiter = p.delimiter;
+  f.http_chunked = p.http_chunked;
+  f.http_chunk_size = static_cast<uint64_t>(p.http_chunk_size.n);
+  f.max_size = static_cast<uint64_t>(p.max_size.n);
+  return f;
+}
+
+template <class H>
+apps::SizeDistribution message_sizes(const TcpMessagesParams<H>& p) {
+  apps::SizeDistribution d;
+  d.kind = *apps::parse_size_kind(p.size_dist);
+  d.size = static_cast<uint64_t>(p.message_size.n);
+  d.sigma = p.size_sigma;
+  d.small = static_cast<uint64_t>(p.size_small.n);
+  d.large = static_cast<uint64_t>(p.size_large.n);
+  d.large_fraction = p.large_fraction;
+  return d;
+}
+
+// The cross-key checks of a tcp_messages workload (its keys one by one are the schema's).
+template <class H>
+void check_tcp_messages(const TcpMessagesParams<H>& p, const std::function<bool(const std::string&)>& set,
+                        const std::function<void(const std::string&, const std::string&)>& fail) {
+  // A key that only one choice reads is an error elsewhere: it would be silently ignored.
+  auto only = [&](const char* key, bool applies, const std::string& what) {
+    if (set(key) && !applies) fail(key, "applies only to " + what);
+  };
+  const bool bimodal = p.size_dist == "bimodal";
+  only("delimiter", p.framing == "delimiter", "framing: delimiter");
+  only("http_chunked", p.framing == "http", "framing: http");
+  only("http_chunk_size", p.framing == "http" && p.http_chunked, "framing: http with http_chunked: true");
+  only("message_size", !bimodal, "size_dist fixed, exponential and lognormal (bimodal draws size_small or size_large)");
+  only("size_sigma", p.size_dist == "lognormal", "size_dist: lognormal");
+  for (const char* k : {"size_small", "size_large", "large_fraction"}) only(k, bimodal, "size_dist: bimodal");
+  for (const char* k : {"batch", "on_bad", "assembly_timeout", "on_timeout"}) only(k, p.mode == "message", "mode: message");
+  if (p.mode == "message") only("on_timeout", p.assembly_timeout.ps > 0, "an assembly_timeout");
+  for (const char* k : {"cond_min_bytes", "cond_messages", "cond_delimiter", "cond_timeout"})
+    only(k, p.mode == "condition", "mode: condition");
+
+  if (p.framing == "delimiter")
+    if (const std::string why = apps::MessageFormat::delimiter_problem(p.delimiter); !why.empty()) fail("delimiter", why);
+  const apps::MessageFormat f(message_format(p));
+  const std::string size_key = bimodal ? "size_large" : "message_size";
+  const Bytes size = bimodal ? p.size_large : p.message_size;
+  if (p.framing == "tls" && static_cast<uint64_t>(size.n) > apps::MessageFormat::kTlsMaxRecord)
+    fail(size_key, to_string(size) + " is over " + to_string(Bytes{static_cast<int64_t>(apps::MessageFormat::kTlsMaxRecord)}) +
+                       ", the largest TLS record (a 5-byte header and 16384 B of application data)");
+  else if (size > p.max_size)
+    fail(size_key, to_string(size) + " is over max_size " + to_string(p.max_size));
+  if (bimodal && p.size_small > p.size_large) fail("size_small", "is larger than size_large");
+  if (static_cast<uint64_t>(p.max_size.n) < f.worst_min_size())
+    fail("max_size", to_string(p.max_size) + " cannot hold every " + p.framing + " message's header: at least " +
+                         std::to_string(f.worst_min_size()) + " B");
+  if (p.mode == "condition" && p.cond_min_bytes.n == 0 && p.cond_messages == 0 && p.cond_delimiter.empty() &&
+      p.cond_timeout.ps == 0)
+    fail("mode", "condition needs a delivery condition: set cond_min_bytes, cond_messages, cond_delimiter or cond_timeout");
+  if (!p.cond_delimiter.empty() && p.cond_delimiter.size() > 16)
+    fail("cond_delimiter", "a delimiter is 1 to 16 bytes; this one is " + std::to_string(p.cond_delimiter.size()));
+}
 }  // namespace
 
 // ---------------------------------------------------------------- checks
@@ -71,6 +138,8 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       if (p.from == p.to) fail("to", "a TCP message stream needs two different hosts");
       core_check(p.from, p.core);
       if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
+      check_tcp_messages<H>(
+          p, [&](const std::string& key) { return s.at(w.prefix() + key).origin != "default"; }, fail);
     } else if (w.type == "udp_stream") {
       auto p = bind_params<UdpStreamParams<H>>(s.values, w.prefix());
       if (!named(p.from, p.to)) continue;
@@ -295,8 +364,26 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
   auto p = bind_params<TcpMessagesParams<H>>(s.values, pre);
   Host& to = one(p.to);
   const auto port = static_cast<uint16_t>(kFirstTcpPort + wi);
-  message_receivers_.push_back(
-      std::make_unique<apps::TcpMessageReceiver>(ctx_, to.sockets(), port, static_cast<uint32_t>(p.read_size.n), pre));
+  const auto format = std::make_shared<const apps::MessageFormat>(message_format(p));
+
+  apps::TcpMessageReceiver::Config rc;
+  rc.port = port;
+  rc.read_size = static_cast<uint32_t>(p.read_size.n);
+  rc.format = format;
+  rc.mode = p.mode == "message"     ? apps::TcpMessageReceiver::Mode::message
+            : p.mode == "condition" ? apps::TcpMessageReceiver::Mode::condition
+                                    : apps::TcpMessageReceiver::Mode::stream;
+  rc.batch = static_cast<uint32_t>(p.batch);
+  rc.framing.on_bad = p.on_bad == "stream" ? kernel::BadMessagePolicy::stream : kernel::BadMessagePolicy::error;
+  rc.framing.assembly_timeout = p.assembly_timeout;
+  rc.framing.on_timeout = p.on_timeout == "deliver" ? kernel::TimeoutPolicy::deliver : kernel::TimeoutPolicy::error;
+  rc.condition.min_bytes = static_cast<uint64_t>(p.cond_min_bytes.n);
+  rc.condition.messages = static_cast<uint32_t>(p.cond_messages);
+  rc.condition.delimiter = p.cond_delimiter;
+  rc.condition.timeout = p.cond_timeout;
+  message_receivers_.push_back(std::make_unique<apps::TcpMessageReceiver>(ctx_, to.sockets(), rc, pre));
+  const apps::TcpMessageReceiver* receiver = message_receivers_.back().get();
+
   const auto stats = apps::TcpMessageSender::register_stats(ctx_, pre);
   const auto senders = resolve_(p.from);
   for (size_t i = 0; i < senders.size(); ++i) {
@@ -304,7 +391,8 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
     mc.peer = to.ip();
     mc.port = port;
     mc.core = static_cast<int>(p.core);
-    mc.message_size = static_cast<uint32_t>(p.message_size.n);
+    mc.format = format;
+    mc.sizes = message_sizes(p);
     mc.rate = p.rate;
     mc.start = p.start;
     mc.stop = p.stop;
@@ -314,13 +402,42 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
   auto& st = ctx_.stats();
   const Counter* received = st.find_counter(pre + "messages_received");
   const Counter* calls = st.find_counter(pre + "rx_calls");
+  const Counter* wakeups = st.find_counter(pre + "wakeups");
   const Counter* rx = st.find_counter(pre + "rx_bytes");
+  const Counter* user = &receiver->user_cycles();
   st.formula(pre + "message_rate", "messages/s", "messages read in full per second", [received] { return per_second(received); });
   st.formula(pre + "rx_goodput", "bit/s", "bytes read per second, in bits", [rx] { return per_second(rx, 8); });
-  st.formula(pre + "rx_calls_per_message", "calls/message", "receive calls per message read in full",
-             [calls, received] {
-               return received->value() ? static_cast<double>(calls->value()) / static_cast<double>(received->value()) : 0.0;
+  const auto calls_per_message = [calls, received] { return ratio(static_cast<double>(calls->value()), received); };
+  st.formula(pre + "rx_calls_per_message", "calls/message", "receive calls per message read in full", calls_per_message);
+  st.formula(pre + "syscalls_per_message", "calls/message", "the receiver's system calls per message (as rx_calls_per_message)",
+             calls_per_message);
+  st.formula(pre + "wakeups_per_message", "wakeups/message", "the receiver's wake-ups per message",
+             [wakeups, received] { return ratio(static_cast<double>(wakeups->value()), received); });
+  st.formula(pre + "user_cycles_per_message", "cycles/message", "user-space framing cycles per message",
+             [user, received] { return ratio(static_cast<double>(user->value()), received); });
+  // Everything else the receiving host's cores ran, per message: the kernel's receive path,
+  // the system calls and copies, wake-ups and context switches (and any other workload's work
+  // on that host).
+  std::vector<const Counter*> cores;
+  for (int i = 0; i < to.cpu().cores(); ++i)
+    cores.push_back(st.find_counter(fmt::format("{}.cpu.core{}.cycles", to.host_name(), i)));
+  st.formula(pre + "kernel_cycles_per_message", "cycles/message",
+             "the receiving host's core cycles other than the receiver's user-space framing, per message",
+             [cores, user, received] {
+               double total = 0;
+               for (const Counter* c : cores) total += c ? static_cast<double>(c->value()) : 0.0;
+               return ratio(total - static_cast<double>(user->value()), received);
              });
+  // The receiver read no byte the senders did not write, and counts every byte it read.
+  const Counter* written = stats.bytes;
+  const Counter* sent = stats.messages;
+  ctx_.add_invariant([receiver, rx, written, received, sent, pre] {
+    if (rx->value() > written->value())
+      return fmt::format("{}: the receiver read {} B but the senders wrote {} B", pre, rx->value(), written->value());
+    if (received->value() > sent->value())
+      return fmt::format("{}: {} messages received but {} arose", pre, received->value(), sent->value());
+    return receiver->accounting();
+  });
 }
 
 void HostWorkloads::add_host_metrics(Host& h) {

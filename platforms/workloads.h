@@ -16,6 +16,7 @@
 #include "core/params.h"
 #include "core/scenario.h"
 #include "core/sim.h"
+#include "net/framers/framer.h"
 #include "platforms/host.h"
 
 namespace hostwire {
@@ -129,24 +130,89 @@ template <class H>
 struct TcpMessagesParams {
   std::string from = "host_a";
   std::string to = "host_b";
+  // The producer.
+  std::string framing = "length_prefix";
+  std::string delimiter = "\n";
+  bool http_chunked = false;
+  Bytes http_chunk_size{4096};
+  std::string size_dist = "fixed";
   Bytes message_size{1024};
+  double size_sigma = 1.0;
+  Bytes size_small{64};
+  Bytes size_large{65536};
+  double large_fraction = 0.1;
+  Bytes max_size{static_cast<int64_t>(net::framers::FramerSpec{}.max_message)};
   double rate = 0;
-  Bytes read_size{65536};
   int64_t core = 0;
   Time start{};
   Time stop{};
+  // The consumer.
+  std::string mode = "stream";
+  Bytes read_size{65536};
+  int64_t batch = 1;
+  std::string on_bad = "error";
+  Time assembly_timeout{};
+  std::string on_timeout = "error";
+  Bytes cond_min_bytes{0};
+  int64_t cond_messages = 0;
+  std::string cond_delimiter;
+  Time cond_timeout{};
 
   template <class V>
   void visit(V& v) {
     H::key(v, from, "from", "host of the sender (a group: a sender on every host of it)");
     H::key(v, to, "to", "host of the receiver");
-    v(message_size, "message_size", "message size: a 4-byte length and an 8-byte timestamp, then the body",
+    v.choice(framing, "framing",
+             "how messages are framed: length_prefix (4-byte big-endian length of the whole message, 8-byte arose "
+             "time, 8-byte index, pattern), delimiter (text lines '<index> <arose> <body>' ending in `delimiter`), "
+             "http (HTTP/1.1 POST requests, the whole request the size), tls (TLS 1.2 application_data records)",
+             {"length_prefix", "delimiter", "http", "tls"});
+    v(delimiter, "delimiter", "framing delimiter: the bytes that end a line, 1-16, no digit or space");
+    v(http_chunked, "http_chunked", "framing http: a chunked body (Transfer-Encoding) instead of Content-Length");
+    v(http_chunk_size, "http_chunk_size", "framing http with http_chunked: body bytes per chunk, at most",
+      Limits::range(1, 1 << 24));
+    v.choice(size_dist, "size_dist",
+             "message sizes: fixed (message_size), exponential or lognormal (mean message_size), bimodal (size_small "
+             "or size_large); each clamped to [the framing's header, max_size]",
+             {"fixed", "exponential", "lognormal", "bimodal"});
+    v(message_size, "message_size", "message size, framing header included (fixed), or the mean (exponential, lognormal)",
+      Limits::range(12, 1 << 24));
+    v(size_sigma, "size_sigma", "size_dist lognormal: standard deviation of the sizes' natural log", Limits::range(0.01, 4));
+    v(size_small, "size_small", "size_dist bimodal: the small size", Limits::range(12, 1 << 24));
+    v(size_large, "size_large", "size_dist bimodal: the large size", Limits::range(12, 1 << 24));
+    v(large_fraction, "large_fraction", "size_dist bimodal: fraction of messages of size_large", Limits::probability());
+    v(max_size, "max_size",
+      "the largest message: sizes are clamped to it, and it is the receiver's framer maximum (tls: at most 16389B)",
       Limits::range(12, 1 << 24));
     v(rate, "rate", "messages per second with Poisson arrivals, per sender (0: back to back)", Limits::non_negative());
-    v(read_size, "read_size", "bytes per receive call", Limits::range(1, 1 << 20));
     v(core, "core", "core of the sending thread and its conn, core index", Limits::range(0, 1023));
     v(start, "start", "when the sender connects");
     v(stop, "stop", "when messages stop arising (0s: never)");
+    v.choice(mode, "mode",
+             "how the receiver reads: stream (read_size per call, framing in user space), message (the kernel "
+             "frames: one message per call, or `batch`), condition (a delivery condition, cond_*, decides when it "
+             "wakes; reads and framing as stream)",
+             {"stream", "message", "condition"});
+    v(read_size, "read_size", "bytes per receive call (mode message: the buffer, at least max_size)",
+      Limits::range(1, 1 << 20));
+    v(batch, "batch", "mode message: messages per receive call (recvmmsg-like; 1: one recv per message), messages",
+      Limits::range(1, 1024));
+    v.choice(on_bad, "on_bad",
+             "mode message: a message over the maximum or malformed input fails the next call (error: EMSGSIZE or "
+             "EPROTO, the conn reset) or turns the conn into a plain stream (stream)",
+             {"error", "stream"});
+    v(assembly_timeout, "assembly_timeout", "mode message: the longest a message may take to assemble (0s: no limit)");
+    v.choice(on_timeout, "on_timeout",
+             "mode message: a message not assembled in assembly_timeout fails the next call (error: ETIMEDOUT) or is "
+             "handed up in part (deliver)",
+             {"error", "deliver"});
+    v(cond_min_bytes, "cond_min_bytes", "mode condition: wake the reader at this many bytes buffered (0B: not a part)",
+      Limits::range(0, 1 << 30));
+    v(cond_messages, "cond_messages",
+      "mode condition: wake the reader at this many complete messages buffered (0: not a part), messages",
+      Limits::range(0, 1 << 20));
+    v(cond_delimiter, "cond_delimiter", "mode condition: wake the reader when these 1-16 bytes arrive (empty: not a part)");
+    v(cond_timeout, "cond_timeout", "mode condition: wake the reader this long after the first byte buffered (0s: not a part)");
   }
 };
 

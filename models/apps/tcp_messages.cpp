@@ -1,11 +1,11 @@
 #include "apps/tcp_messages.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include <fmt/format.h>
 
 #include "apps/app.h"
-#include "apps/stream.h"
-#include "net/byte_order.h"
+#include "core/log.h"
 
 namespace hostwire::apps {
 
@@ -17,15 +17,15 @@ constexpr uint32_t kCallBytes = 65536;  // the most one send call writes
 
 TcpMessageSender::Stats TcpMessageSender::register_stats(SimContext& ctx, const std::string& name) {
   return {&ctx.stats().counter(name + "messages_sent", "messages", "messages that arose at the senders"),
-          &ctx.stats().counter(name + "tx_calls", "calls", "the senders' send calls")};
+          &ctx.stats().counter(name + "tx_calls", "calls", "the senders' send calls"),
+          &ctx.stats().counter(name + "tx_bytes", "B", "message bytes the senders' send calls took")};
 }
 
 TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats,
                                    const std::string& rng_stream)
     : c_(c), sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))), stats_(stats),
-      rng_(ctx.rng(rng_stream)) {
+      rng_(ctx.rng(rng_stream)), sizes_rng_(ctx.rng(rng_stream + ".sizes")) {
   sock_.count_calls(stats.calls);
-  c_.message_size = std::max(c_.message_size, kMessageHeaderBytes);
   if (c_.rate > 0) arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
   at_time(ctx, c_.start, [this] {
     sock_.connect([this] { step(); });
@@ -35,7 +35,9 @@ TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, co
 
 void TcpMessageSender::arise(Time now) {
   stats_.messages->add();
-  queued_.push_back(now);
+  const uint64_t index = next_index_++;
+  const uint64_t size = c_.sizes.draw(sizes_rng_, c_.format->min_size(index, now), c_.format->max_size());
+  queued_.push_back({index, now, size});
 }
 
 void TcpMessageSender::arrival(Time now) {
@@ -57,21 +59,18 @@ void TcpMessageSender::step() {
   }
   // The bytes of the queued messages from the first one's offset, up to one call's worth.
   out_.clear();
-  uint32_t off = offset_;
+  uint64_t off = offset_;
   for (size_t m = 0; m < queued_.size() && out_.size() < kCallBytes; ++m, off = 0) {
-    uint8_t header[kMessageHeaderBytes];
-    net::store_be32(header, c_.message_size);
-    const uint64_t t = static_cast<uint64_t>(queued_[m].ps);
-    net::store_be32(header + 4, static_cast<uint32_t>(t >> 32));
-    net::store_be32(header + 8, static_cast<uint32_t>(t));
-    append_message(out_, header, c_.message_size, off, kCallBytes);
+    const Pending& p = queued_[m];
+    c_.format->layout(p.index, p.arose, p.size).append(out_, off, kCallBytes);
   }
   sock_.send(std::span<const uint8_t>(out_), [this](size_t taken) {
+    stats_.bytes->add(taken);
     while (taken > 0) {
-      const uint32_t k = std::min<uint32_t>(c_.message_size - offset_, static_cast<uint32_t>(taken));
+      const uint64_t k = std::min<uint64_t>(queued_.front().size - offset_, taken);
       offset_ += k;
       taken -= k;
-      if (offset_ == c_.message_size) queued_.pop_front(), offset_ = 0;
+      if (offset_ == queued_.front().size) queued_.pop_front(), offset_ = 0;
     }
     step();
   });
@@ -79,60 +78,195 @@ void TcpMessageSender::step() {
 
 // ---------------------------------------------------------------- receiver
 
-TcpMessageReceiver::TcpMessageReceiver(SimContext& ctx, kernel::Sockets& sockets, uint16_t port, uint32_t read_size,
+TcpMessageReceiver::TcpMessageReceiver(SimContext& ctx, kernel::Sockets& sockets, const Config& c,
                                        const std::string& name)
-    : read_size_(read_size),
-      messages_(ctx.stats().counter(name + "messages_received", "messages", "messages the receiver read in full")),
+    : sockets_(sockets),
+      c_(c),
+      name_(name),
+      messages_(ctx.stats().counter(name + "messages_received", "messages",
+                                    "messages the receiver completed and counted (intact or not)")),
       bytes_(ctx.stats().counter(name + "rx_bytes", "B", "bytes the receiver read")),
-      calls_(ctx.stats().counter(name + "rx_calls", "calls", "the receiver's receive calls")),
-      malformed_(ctx.stats().counter(name + "malformed", "conns", "conns aborted on a length shorter than the header")),
+      calls_(ctx.stats().counter(name + "rx_calls", "calls", "the receiver's receive calls (system calls)")),
+      wakeups_(ctx.stats().counter(name + "wakeups", "wakeups",
+                                   "times the kernel woke the receiver from a blocked receive call")),
+      corrupt_(ctx.stats().counter(name + "corrupt", "messages",
+                                   "messages that were not what the producer wrote: index out of sequence, a "
+                                   "length other than encoded, or body bytes that differ")),
+      malformed_(ctx.stats().counter(name + "malformed", "conns",
+                                     "conns the receiver aborted: its user-space framer found the stream malformed")),
+      partial_reads_(ctx.stats().counter(name + "partial_reads", "calls",
+                                         "message-mode reads that returned part of a message (an assembly timeout "
+                                         "that delivers, or a message larger than the buffer)")),
+      fallbacks_(ctx.stats().counter(name + "stream_fallbacks", "conns",
+                                     "message-mode conns whose kernel framing gave way to a plain stream "
+                                     "(on_bad: stream); the receiver frames them itself from then on")),
+      user_cycles_(ctx.stats().counter(name + "user_cycles", "cycles",
+                                       "cycles the receiver's user-space framing was charged (parse_per_byte x bytes "
+                                       "its framer examined)")),
+      emsgsize_(&ctx.stats().counter(name + "errors_emsgsize", "calls",
+                                     "receive calls that failed with EMSGSIZE: a message over the framer's maximum "
+                                     "or the receive buffer")),
+      eproto_(&ctx.stats().counter(name + "errors_eproto", "calls",
+                                   "receive calls that failed with EPROTO: the kernel's framer found bad input")),
+      etimedout_(&ctx.stats().counter(name + "errors_etimedout", "calls",
+                                      "receive calls that failed with ETIMEDOUT: a message not assembled in time")),
+      econnreset_(&ctx.stats().counter(name + "errors_econnreset", "calls",
+                                       "receive calls that failed with ECONNRESET")),
       latency_(ctx.stats().histogram(name + "message_latency", "ps",
-                                     "a message's arrival at the sender until its last byte was read")) {
-  sockets.tcp_listen(port, [this](kernel::TcpSocket& s) {
-    conns_.push_back(std::make_unique<Conn>(Conn{s, std::vector<uint8_t>(read_size_)}));
-    s.count_calls(&calls_);
-    step(*conns_.back());
-  });
+                                     "hardware RX time of a message's last byte until the receiver has it whole "
+                                     "(read and, in user-space framing, parsed)")),
+      e2e_latency_(ctx.stats().histogram(name + "e2e_latency", "ps",
+                                         "a message's arising at the sender until the receiver has it whole")) {
+  sockets.tcp_listen(c_.port, [this](kernel::TcpSocket& s) { accept(s); });
 }
 
-void TcpMessageReceiver::step(Conn& c) {
-  c.sock.recv(c.buffer, [this, &c](size_t got) {
-    if (got == 0) {
-      c.sock.close();
-      return;
+void TcpMessageReceiver::accept(kernel::TcpSocket& s) {
+  conns_.push_back(std::make_unique<Conn>(s));
+  Conn& c = *conns_.back();
+  s.count_calls(&calls_);
+  s.count_wakeups(&wakeups_);
+  s.enable_rx_timestamps();
+  const auto spec = c_.format->framer_spec();
+  Mode mode = c_.mode;
+  if (mode == Mode::message) {
+    kernel::MessageFraming m = c_.framing;
+    m.framer = spec;
+    if (const auto st = s.set_framing(m); !st.ok()) {
+      HW_LOG(Logger("apps"), error, "{}conn {}: set_framing refused ({}): framing in user space", name_, s.conn().id,
+             st.error());
+      mode = Mode::stream;
     }
-    bytes_.add(got);
-    if (!feed(c, std::span<const uint8_t>(c.buffer.data(), got), hostwire::now())) {
-      malformed_.add();
-      c.sock.abort();
-      return;
-    }
-    step(c);
-  });
-}
-
-bool TcpMessageReceiver::feed(Conn& c, std::span<const uint8_t> bytes, Time now) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    if (c.need == 0 && c.have < kMessageHeaderBytes) {
-      c.header[c.have++] = bytes[i++];
-      if (c.have < kMessageHeaderBytes) continue;
-      const uint32_t size = net::load_be32(c.header);
-      if (size < kMessageHeaderBytes) return false;
-      c.arose = Time{static_cast<int64_t>(uint64_t{net::load_be32(c.header + 4)} << 32 | net::load_be32(c.header + 8))};
-      c.need = size - kMessageHeaderBytes;
-    } else {
-      const uint32_t take = static_cast<uint32_t>(std::min<size_t>(c.need, bytes.size() - i));
-      c.need -= take;
-      i += take;
-    }
-    if (c.have == kMessageHeaderBytes && c.need == 0) {  // the message is complete
-      messages_.add();
-      latency_.record((now - c.arose).ps);
-      c.have = 0;
-    }
+  } else if (mode == Mode::condition) {
+    kernel::DeliveryCondition d = c_.condition;
+    d.framer = spec;
+    if (const auto st = s.set_delivery(d); !st.ok())
+      HW_LOG(Logger("apps"), error, "{}conn {}: set_delivery refused ({}): reading a plain stream", name_, s.conn().id,
+             st.error());
   }
-  return true;
+  // Message mode reads a whole message per call; the others read_size at a time.
+  const uint64_t buffer = mode == Mode::message ? std::max<uint64_t>(c_.read_size, c_.format->max_size()) : c_.read_size;
+  c.buffer.resize(static_cast<size_t>(buffer));
+  if (mode != Mode::message) c.splitter = std::make_unique<MessageSplitter>(spec);
+  read(c);
+}
+
+void TcpMessageReceiver::read(Conn& c) {
+  auto done = [this, &c](size_t got) { got == 0 ? end(c) : on_read(c, got); };
+  if (!c.splitter && c_.batch > 1) {
+    c.sock.recv_batch(c.buffer, c_.batch, c.lengths, std::move(done));
+  } else {
+    c.sock.recv(c.buffer, std::move(done));
+  }
+}
+
+void TcpMessageReceiver::on_read(Conn& c, size_t got) {
+  bytes_.add(got);
+  c.read += got;
+  const std::span<const uint8_t> bytes(c.buffer.data(), got);
+  if (!c.splitter && !c.sock.message_mode()) {  // the kernel's framing gave way to a plain stream
+    fallbacks_.add();
+    c.splitter = std::make_unique<MessageSplitter>(c_.format->framer_spec());
+    c.buffer.resize(c_.read_size);
+  }
+  bool framed = true;
+  if (c.splitter) {
+    framed = c.splitter->feed(bytes, [&](std::span<const uint8_t> p, bool ends) { piece(c, p, ends); });
+  } else if (c_.batch > 1) {
+    size_t at = 0;
+    for (uint32_t n : c.lengths) {
+      piece(c, bytes.subspan(at, n), true);
+      at += n;
+    }
+  } else {
+    const bool whole = c.sock.message_complete();
+    if (!whole) partial_reads_.add();
+    piece(c, bytes, whole);
+  }
+  if (!framed) {
+    HW_LOG(Logger("apps"), warn, "{}conn {}: the stream is not {} ({}): aborting", name_, c.sock.conn().id,
+           net::framers::to_string(c_.format->settings().framing), c.splitter->why());
+    malformed_.add();
+  }
+  // The user-space framer's scan, charged on the reader's core before the messages count.
+  const Cycles parse = c.splitter ? sockets_.costs().parse_cycles(static_cast<int64_t>(c.splitter->take_examined()))
+                                  : Cycles{0};
+  auto next = [this, &c, framed] {
+    deliver(c);
+    if (framed) {
+      read(c);
+    } else {
+      give_up(c);
+      c.sock.abort();
+    }
+  };
+  if (parse.n == 0) {
+    next();
+    return;
+  }
+  user_cycles_.add(static_cast<uint64_t>(parse.n));
+  sockets_.compute(c.sock.thread(), parse, "parse", std::move(next));
+}
+
+void TcpMessageReceiver::piece(Conn& c, std::span<const uint8_t> bytes, bool ends) {
+  c.assembly.add(bytes);
+  c.offset += bytes.size();
+  if (!ends) return;
+  const uint64_t size = c.assembly.bytes();
+  const auto v = c.assembly.finish(*c_.format, c.index++);
+  // The last call returned the message's last byte: its RX time is still there to read.
+  c.ready.push_back({size, v.intact, c.sock.rx_timestamp(c.offset - 1), v.arose});
+}
+
+void TcpMessageReceiver::deliver(Conn& c) {
+  const Time now = hostwire::now();
+  for (const Completed& m : c.ready) {
+    messages_.add();
+    message_bytes_ += m.bytes;
+    if (!m.intact) corrupt_.add();
+    latency_.record((now - m.rx).ps);
+    if (m.arose) e2e_latency_.record((now - *m.arose).ps);
+  }
+  c.ready.clear();
+}
+
+void TcpMessageReceiver::end(Conn& c) {
+  const kernel::SocketError e = c.sock.error();
+  if (e != kernel::SocketError::none) {
+    error_counter(e).add();
+    HW_LOG(Logger("apps"), info, "{}conn {}: receive failed with {}", name_, c.sock.conn().id, kernel::to_string(e));
+  }
+  give_up(c);
+  if (e == kernel::SocketError::none) c.sock.close();  // end of stream; an error has reset the conn
+}
+
+void TcpMessageReceiver::give_up(Conn& c) {
+  dropped_bytes_ += c.assembly.bytes() + (c.read - c.offset);  // and what the framer did not get to
+  c.offset = c.read;
+  c.assembly = MessageAssembly();
+}
+
+Counter& TcpMessageReceiver::error_counter(kernel::SocketError e) {
+  switch (e) {
+    case kernel::SocketError::msgsize:
+      return *emsgsize_;
+    case kernel::SocketError::proto:
+      return *eproto_;
+    case kernel::SocketError::timedout:
+      return *etimedout_;
+    default:
+      return *econnreset_;
+  }
+}
+
+std::string TcpMessageReceiver::accounting() const {
+  uint64_t held = 0;  // in messages being assembled, or completed and awaiting their parse
+  for (const auto& c : conns_) {
+    held += c->assembly.bytes();
+    for (const Completed& m : c->ready) held += m.bytes;
+  }
+  if (bytes_.value() == message_bytes_ + held + dropped_bytes_) return {};
+  return fmt::format("{}: read {} B != {} B in messages counted + {} B held + {} B of conns given up", name_,
+                     bytes_.value(), message_bytes_, held, dropped_bytes_);
 }
 
 }  // namespace hostwire::apps

@@ -19,6 +19,9 @@ class Sockets {
   net::Ipv4Address address() const { return address_; }
   int cores() { return tcp_.cpu().cores(); }
   Thread thread(int core) { return threads_.make(core); }
+  // The host's cycle cost table, for the user-space work an app models (a parser's
+  // parse_per_byte) at the rates the kernel's own work is charged.
+  const cpu::CostTable& costs() const { return tcp_.costs(); }
   // User-space work on the thread's core (a parser, a handler): `cycles` at task priority,
   // then `done`. Not a system call.
   void compute(const Thread& t, Cycles cycles, const char* kind, std::function<void()> done) {
