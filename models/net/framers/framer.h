@@ -12,6 +12,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "net/result.h"
 
@@ -70,7 +71,7 @@ const char* to_string(FramerSpec::Kind k);  // "length_prefix", "delimiter", "ht
 Result<FramerSpec::Kind> parse_kind(std::string_view name);
 // The spec's settings are consistent (width in {1,2,4,8}, delimiter 1-16 bytes, a maximum of at
 // least one header, ...); the error names the setting.
-Status validate(const FramerSpec& spec);  // net::Status (result.h), not framers::Status
+net::Status validate(const FramerSpec& spec);  // result.h's, not framers::Status
 
 class Framer {
  public:
