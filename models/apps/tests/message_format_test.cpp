@@ -46,12 +46,6 @@ std::optional<uint64_t> chunked_body(std::string_view s) {
   }
 }
 
-// (framers::to_string lives with the framers, which this test does not link.)
-const char* name(Framing f) {
-  constexpr const char* kNames[] = {"length_prefix", "delimiter", "http", "tls"};
-  return kNames[static_cast<int>(f)];
-}
-
 constexpr Framing kAll[] = {Framing::length_prefix, Framing::delimiter, Framing::http, Framing::tls};
 
 }  // namespace
@@ -65,7 +59,7 @@ TEST(MessageFormat, EveryFramingMakesMessagesOfExactlyTheSizeAsked) {
       const uint64_t min = f.min_size(7, arose);
       for (uint64_t size = min; size < min + 1200; ++size) {
         const MessageLayout m = f.layout(7, arose, size);
-        ASSERT_EQ(m.size(), size) << name(fr) << (chunked ? " chunked " : " ") << size;
+        ASSERT_EQ(m.size(), size) << net::framers::to_string(fr) << (chunked ? " chunked " : " ") << size;
         ASSERT_EQ(m.bytes().size(), size);
       }
       EXPECT_EQ(f.layout(7, arose, 1).size(), min) << "a size below the header grows to it";
@@ -152,7 +146,7 @@ TEST(MessageFormat, AppendingInPiecesGivesTheSameBytes) {
         m.append(out, from, step);
         parts.insert(parts.end(), out.begin(), out.end());
       }
-      EXPECT_EQ(parts, whole) << name(fr) << " in " << step;
+      EXPECT_EQ(parts, whole) << net::framers::to_string(fr) << " in " << step;
     }
   }
 }
@@ -165,16 +159,16 @@ TEST(MessageAssembly, AcceptsTheMessageAsWrittenAndNothingElse) {
     for (size_t i = 0; i < b.size(); i += 100)
       a.add(std::span<const uint8_t>(b).subspan(i, std::min<size_t>(100, b.size() - i)));
     const auto v = a.finish(f, 4);
-    EXPECT_TRUE(v.intact) << name(fr);
+    EXPECT_TRUE(v.intact) << net::framers::to_string(fr);
     EXPECT_EQ(v.arose, Time{777'000});
 
     a.add(b);
-    EXPECT_FALSE(a.finish(f, 5).intact) << name(fr) << ": out of sequence";
+    EXPECT_FALSE(a.finish(f, 5).intact) << net::framers::to_string(fr) << ": out of sequence";
     auto damaged = b;
     damaged[600] ^= 0x20;
     a.add(damaged);
-    EXPECT_FALSE(a.finish(f, 4).intact) << name(fr) << ": a changed body byte";
+    EXPECT_FALSE(a.finish(f, 4).intact) << net::framers::to_string(fr) << ": a changed body byte";
     a.add(std::span<const uint8_t>(b).first(899));
-    EXPECT_FALSE(a.finish(f, 4).intact) << name(fr) << ": a byte short";
+    EXPECT_FALSE(a.finish(f, 4).intact) << net::framers::to_string(fr) << ": a byte short";
   }
 }
