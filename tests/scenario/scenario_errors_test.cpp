@@ -236,3 +236,72 @@ TEST(ScenarioLoad, StarHostGroupsAreAListWithLocatedErrorsPerItem) {
   EXPECT_EQ(fixed.errors[0].str(), "s.yaml:7:36: workloads.rr.from: no host or group 'clinet' (did you mean 'client'?)");
   EXPECT_EQ(fixed.errors[1].str(), "s.yaml:11:9: workloads.one.to: 'client[16]': group 'client' has 16 host(s), [0] to [15]");
 }
+
+namespace {
+
+// A tcp_messages workload between the two hosts, its keys in block style (one a line from line 6).
+std::string messages(const std::string& keys) {
+  return "platform: two_hosts\nduration: 1ms\nworkloads:\n  - name: m\n    type: tcp_messages\n" + keys;
+}
+
+std::vector<std::string> all_errors(const LoadResult& r) {
+  std::vector<std::string> e;
+  for (const auto& x : r.errors) e.push_back(x.str());
+  return e;
+}
+
+}  // namespace
+
+TEST(ScenarioLoad, TcpMessagesFramingsAndModesAreChoices) {
+  EXPECT_EQ(only_error(load(messages("    framing: json\n"))),
+            "s.yaml:6:14: workloads.m.framing: 'json' is not one of: length_prefix, delimiter, http, tls");
+  EXPECT_NE(only_error(load(messages("    mode: mesage\n"))).find("(did you mean 'message'?)"), std::string::npos);
+  EXPECT_NE(only_error(load(messages("    framng: tls\n"))).find("did you mean 'workloads.m.framing'?"), std::string::npos);
+  auto good = load(messages("    framing: http\n    http_chunked: true\n    size_dist: lognormal\n    size_sigma: 0.5\n"
+                            "    mode: message\n    batch: 8\n    on_bad: stream\n"));
+  EXPECT_TRUE(good.scenario) << (good.errors.empty() ? "" : good.errors[0].str());
+}
+
+TEST(ScenarioLoad, TcpMessagesTlsRecordsAreAtMost16389Bytes) {
+  EXPECT_EQ(only_error(load(messages("    framing: tls\n    message_size: 16390B\n"))),
+            "s.yaml:7:19: workloads.m.message_size: 16390B is over 16389B, the largest TLS record (a 5-byte header "
+            "and 16384 B of application data)");
+  EXPECT_TRUE(load(messages("    framing: tls\n    message_size: 16389B\n")).scenario);
+  EXPECT_EQ(only_error(load(messages("    framing: tls\n    size_dist: bimodal\n    size_large: 64KiB\n"))),
+            "s.yaml:8:17: workloads.m.size_large: 64KiB is over 16389B, the largest TLS record (a 5-byte header "
+            "and 16384 B of application data)");
+}
+
+TEST(ScenarioLoad, TcpMessagesSizesFitTheMaximum) {
+  EXPECT_EQ(only_error(load(messages("    message_size: 2MiB\n"))),
+            "s.yaml:6:19: workloads.m.message_size: 2MiB is over max_size 1MiB");
+  EXPECT_TRUE(load(messages("    message_size: 2MiB\n    max_size: 4MiB\n")).scenario);
+  EXPECT_EQ(only_error(load(messages("    framing: http\n    max_size: 100B\n    message_size: 100B\n"))),
+            "s.yaml:7:15: workloads.m.max_size: 100B cannot hold every http message's header: at least 126 B");
+  EXPECT_EQ(only_error(load(messages("    size_dist: bimodal\n    size_small: 8KiB\n    size_large: 4KiB\n"))),
+            "s.yaml:7:17: workloads.m.size_small: is larger than size_large");
+}
+
+TEST(ScenarioLoad, TcpMessagesDelimiterCannotAppearInALinesHeader) {
+  EXPECT_EQ(only_error(load(messages("    framing: delimiter\n    delimiter: \"\\r\\n0\"\n"))),
+            "s.yaml:7:16: workloads.m.delimiter: may hold no digit or space: a line's text header (\"<index> "
+            "<arose> \") is made of them");
+  EXPECT_TRUE(load(messages("    framing: delimiter\n    delimiter: \"\\r\\n\"\n")).scenario);
+}
+
+TEST(ScenarioLoad, TcpMessagesKeysOfAnotherModeOrFramingAreErrors) {
+  // A key the chosen mode, framing or distribution never reads would be silently ignored.
+  const auto r = load(messages("    batch: 4\n    cond_messages: 2\n    http_chunked: true\n    size_sigma: 2\n"));
+  EXPECT_EQ(all_errors(r), (std::vector<std::string>{
+                               "s.yaml:8:19: workloads.m.http_chunked: applies only to framing: http",
+                               "s.yaml:9:17: workloads.m.size_sigma: applies only to size_dist: lognormal",
+                               "s.yaml:6:12: workloads.m.batch: applies only to mode: message",
+                               "s.yaml:7:20: workloads.m.cond_messages: applies only to mode: condition",
+                           }));
+  EXPECT_EQ(only_error(load(messages("    mode: condition\n"))),
+            "s.yaml:6:11: workloads.m.mode: condition needs a delivery condition: set cond_min_bytes, cond_messages, "
+            "cond_delimiter or cond_timeout");
+  EXPECT_TRUE(load(messages("    mode: condition\n    cond_messages: 4\n    cond_timeout: 50us\n")).scenario);
+  EXPECT_EQ(only_error(load(messages("    mode: message\n    on_timeout: deliver\n"))),
+            "s.yaml:7:17: workloads.m.on_timeout: applies only to an assembly_timeout");
+}
