@@ -29,6 +29,10 @@ TEST(CpuParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
       {"host_b.cpu.cost.copy_per_byte", ParamType::Real, "0.29999999999999999"},
       {"host_b.cpu.cost.checksum_per_byte", ParamType::Real, "0.25"},
       {"host_b.cpu.cost.cache_miss", ParamType::Cycles, "250cycles"},
+      {"host_b.cpu.cost.wakeup", ParamType::Cycles, "3000cycles"},
+      {"host_b.cpu.cost.frame_per_byte", ParamType::Real, "0.5"},
+      {"host_b.cpu.cost.frame_per_message", ParamType::Cycles, "400cycles"},
+      {"host_b.cpu.cost.parse_per_byte", ParamType::Real, "0.5"},
   };
   ASSERT_EQ(specs.size(), std::size(want));
   for (const auto& w : want) {

@@ -46,6 +46,10 @@ class Conn {
   std::string state;  // the operational state its event list implements
   EventList list;
   uint64_t list_generation = 0;  // bumped when the list is rewritten
+  // The state and list it runs while data flows (ESTABLISHED through the closes): the
+  // stack's, or one a module composed (kbuf), which the conn keeps across TCP state changes.
+  std::string data_state;
+  EventList data_list;
   std::unique_ptr<tcp::Connection> tcp;
 
   // Serialisation queue: frames waiting for the conn's core.
@@ -70,6 +74,12 @@ class Conn {
   int vcd_below = -1;          // VCD signal of bytes_below
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any
+  // Cycles layers spent beyond their fixed cost in the running pass (a framer's scan); charged
+  // in a follow-up item on the conn's core. The socket's wake-up waits for the end of the pass
+  // and for that item.
+  Cycles extra_cycles{};
+  bool wake_deferred = false;
+  std::optional<Time> socket_deadline;  // a timer the socket asked for (kbuf assembly, delivery)
 };
 
 }  // namespace hostwire::kernel

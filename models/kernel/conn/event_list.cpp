@@ -19,6 +19,14 @@ std::string EventList::describe() const {
   return s;
 }
 
+EventList EventList::with_before(const Layer* layer, std::string_view before) const {
+  EventList e = *this;
+  auto at = e.layers.begin();
+  while (at != e.layers.end() && (*at)->name != before) ++at;
+  e.layers.insert(at, layer);
+  return e;
+}
+
 void ProtocolDatabase::add(Layer layer) {
   for (auto& l : layers_)
     if (l->name == layer.name) {

@@ -42,6 +42,8 @@ struct EventList {
   std::vector<const Layer*> layers;
   Cycles cycles() const;
   std::string describe() const;  // "ip_input > tcp_input > socket_deliver"
+  // This list with `layer` inserted before the layer named `before` (at the end without one).
+  EventList with_before(const Layer* layer, std::string_view before) const;
 };
 
 class ProtocolDatabase {

@@ -10,12 +10,14 @@ namespace hostwire::kernel {
 namespace {
 constexpr uint16_t kFirstEphemeralPort = 40000;
 
-std::string list_state(tcp::State s, bool tap) {
+// The stack's list for a TCP state; empty for the data-transfer states, which run the conn's
+// data list.
+const char* list_state(tcp::State s) {
   switch (s) {
     case tcp::State::listen: return "listen";
     case tcp::State::time_wait: return "time_wait";
     case tcp::State::closed: return "closed";
-    default: return tap ? "tap" : "established";
+    default: return "";
   }
 }
 }  // namespace
@@ -44,7 +46,24 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
       tsq_throttled_(ctx.stats().counter(stat_name + ".tsq_throttled", "times",
                                          "new data held back by TCP small queues until TX completions")),
       layer_drops_(ctx.stats().counter(stat_name + ".layer_drops", "packets",
-                                       "packets a layer of a conn's event list dropped")) {
+                                       "packets a layer of a conn's event list dropped")),
+      deferred_items_(ctx.stats().counter(stat_name + ".deferred_items", "items",
+                                          "follow-up items charging layers' per-byte work (a framer's scan)")),
+      socket_stats_{
+          ctx.stats().counter(stat_name + ".wakeups", "wake-ups",
+                              "application threads woken from a blocked socket call or poll"),
+          ctx.stats().counter(stat_name + ".kbuf.messages", "messages", "messages the kbuf layer framed"),
+          ctx.stats().counter(stat_name + ".kbuf.oversize", "messages",
+                              "messages over the framer's maximum or the receive buffer"),
+          ctx.stats().counter(stat_name + ".kbuf.malformed", "conns", "conns whose bytes a framer rejected"),
+          ctx.stats().counter(stat_name + ".kbuf.timeouts", "messages", "messages incomplete at their assembly timeout"),
+          ctx.stats().counter(stat_name + ".kbuf.fallbacks", "conns",
+                              "conns whose framing gave way to a plain stream (policy stream)"),
+          ctx.stats().counter(stat_name + ".kbuf.discarded_bytes", "B",
+                              "received bytes kbuf dropped: a bad message under policy error, or an unfinished "
+                              "message at the peer's close"),
+          ctx.stats().gauge(stat_name + ".kbuf.bytes", "B", "received bytes the kbuf layer holds for readers"),
+          ctx.vcd().wire(stat_name + ".kbuf.bytes", 32)} {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -56,6 +75,11 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
   established_tap_ = *db_.list({"ip_input", "tap_trace", "tcp_input", "socket_deliver"});
   listening_ = *db_.list({"ip_input", "tcp_listen"});
   time_wait_ = *db_.list({"ip_input", "tcp_time_wait"});
+  base_state_ = kp_.tap ? "tap" : "established";
+  // The operational states conns enter, the stack's own and the modules' (kernel/socket's kbuf).
+  for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf"})
+    state_entries_.emplace(st, &ctx.stats().counter(fmt::format("{}.state.{}.entered", stat_name, st), "conns",
+                                                   fmt::format("conns that entered the {} state (event list)", st)));
   dirty_.resize(static_cast<size_t>(port_.cpu->cores()));
   trace_track_ = ctx.trace().track(stat_name, "conn states");
 
@@ -72,6 +96,8 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   Conn& c = *conns_.back();
   c.tcp = std::make_unique<tcp::Connection>(tp_, nullptr, isn_, local_port, remote_port);
   isn_ = isn_ * 1103515245u + 12345u;  // deterministic, distinct initial sequence numbers
+  c.data_state = base_state_;
+  c.data_list = base_data_list();
   Conn* cp = &c;
   // Signals exist from the start: conns a listener accepts during the run have none.
   if (!sc_core::sc_is_running()) c.vcd_below = ctx_.vcd().wire(fmt::format("{}.conn{}.bytes_below", name_, c.id), 32);
@@ -83,16 +109,26 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
 }
 
 void TcpStack::state_changed(Conn& c, tcp::State to, Time now) {
-  const std::string state = list_state(to, kp_.tap);
-  if (state == c.state) return;
-  if (state == "listen") enter_state(c, state, listening_, now);
-  else if (state == "time_wait") enter_state(c, state, time_wait_, now);
-  else if (state == "tap") enter_state(c, state, established_tap_, now);
-  else if (state == "established") enter_state(c, state, established_, now);
-  else {  // closed: no list; the conn leaves the lookup table, later segments get a RST
+  const std::string state = list_state(to);
+  if (state.empty()) {
+    if (c.state != c.data_state) enter_state(c, c.data_state, c.data_list, now);
+  } else if (state == c.state) {
+    return;
+  } else if (state == "listen") {
+    enter_state(c, state, listening_, now);
+  } else if (state == "time_wait") {
+    enter_state(c, state, time_wait_, now);
+  } else {  // closed: no list; the conn leaves the lookup table, later segments get a RST
     enter_state(c, state, EventList{}, now);
     by_key_.erase(Key{c.peer.value, c.local_port, c.remote_port});
   }
+}
+
+void TcpStack::set_data_state(Conn& c, const std::string& state, const EventList& list, Time now) {
+  const bool there = c.state == c.data_state;
+  c.data_state = state;
+  c.data_list = list;
+  if (there) enter_state(c, state, list, now);
 }
 
 void TcpStack::enter_state(Conn& c, const std::string& state, const EventList& list, Time now) {
@@ -100,6 +136,7 @@ void TcpStack::enter_state(Conn& c, const std::string& state, const EventList& l
          c.state.empty() ? "new" : c.state, state, c.tcp->state_name());
   if (ctx_.trace().recording(c.id, now)) ctx_.trace().instant(trace_track_, state.c_str(), now, c.id);
   state_changes_.add();
+  if (auto it = state_entries_.find(state); it != state_entries_.end()) it->second->add();
   c.state = state;
   c.list = list;
   ++c.list_generation;
@@ -187,6 +224,12 @@ void TcpStack::run_work(Conn& c) {
     in.frame->gp.release();
   }
   c.work_scheduled = false;
+  if (c.extra_cycles.n > 0) {
+    run_deferred(c);  // the wake-up waits for the layers' extra work
+  } else if (c.wake_deferred) {
+    c.wake_deferred = false;
+    if (c.socket) c.socket->wake();
+  }
   collect_output(c);
   arm_timer(c);
   if (!c.queue.empty()) schedule_work(c);
@@ -210,9 +253,29 @@ Verdict TcpStack::tap_trace(TcpStack& s, Conn& c, Input& in) {
   return Verdict::next;
 }
 
-Verdict TcpStack::socket_deliver(TcpStack&, Conn& c, Input&) {
-  if (c.socket) c.socket->wake();
+Verdict TcpStack::socket_deliver(TcpStack&, Conn& c, Input& in) {
+  if (!c.socket) return Verdict::consumed;
+  c.socket->note_rx(in);
+  // The reader is woken once the conn's batch is through (run_work), as a thread woken from
+  // softirq runs after it: it then sees every byte the poll brought, not the first packet's.
+  c.wake_deferred = true;
   return Verdict::consumed;
+}
+
+void TcpStack::run_deferred(Conn& c) {
+  deferred_items_.add();
+  cpu::WorkItem w;
+  w.cycles = c.extra_cycles.n;
+  c.extra_cycles = {};
+  w.priority = cpu::Priority::softirq;
+  w.kind = "conn_layers";
+  Conn* cp = &c;
+  w.done = [cp] {
+    if (!cp->wake_deferred) return;
+    cp->wake_deferred = false;
+    if (cp->socket) cp->socket->wake();
+  };
+  port_.cpu->core(c.core).submit(std::move(w));
 }
 
 Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
@@ -355,8 +418,19 @@ void TcpStack::tsq_freed(Conn& c) {
 
 // ---------------------------------------------------------------- timers
 
+std::optional<Time> TcpStack::next_deadline(const Conn& c) const {
+  auto t = c.tcp->next_timer();
+  if (c.socket_deadline && (!t || *c.socket_deadline < *t)) t = c.socket_deadline;
+  return t;
+}
+
+void TcpStack::set_socket_deadline(Conn& c, std::optional<Time> at) {
+  c.socket_deadline = at;
+  if (at) arm_timer(c);
+}
+
 void TcpStack::arm_timer(Conn& c) {
-  const auto t = c.tcp->next_timer();
+  const auto t = next_deadline(c);
   if (!t || (c.armed && *c.armed <= *t)) return;  // an earlier wake is queued: it re-arms
   c.armed = t;
   timers_.emplace(t->ps, c.id);
@@ -373,7 +447,7 @@ void TcpStack::timers_due() {
     Conn& c = *conns_[id - 1];
     if (c.armed && c.armed->ps != at) continue;  // superseded by an earlier wake
     c.armed.reset();
-    const auto due = c.tcp->next_timer();
+    const auto due = next_deadline(c);
     if (!due) continue;
     if (*due > now) {
       arm_timer(c);
@@ -388,7 +462,13 @@ void TcpStack::timers_due() {
     Conn* cp = &c;
     w.done = [this, cp] {
       cp->timer_scheduled = false;
-      cp->tcp->on_timer(hostwire::now());
+      const Time now = hostwire::now();
+      const auto tcp_due = cp->tcp->next_timer();
+      if (tcp_due && *tcp_due <= now) cp->tcp->on_timer(now);
+      if (cp->socket_deadline && *cp->socket_deadline <= now) {
+        cp->socket_deadline.reset();
+        if (cp->socket) cp->socket->on_deadline(now);
+      }
       collect_output(*cp);
       arm_timer(*cp);
       if (cp->socket) cp->socket->wake();
@@ -399,6 +479,14 @@ void TcpStack::timers_due() {
 }
 
 // ---------------------------------------------------------------- sockets
+
+void TcpStack::kbuf_held(int64_t delta) {
+  if (delta == 0) return;
+  socket_stats_.held += delta;
+  socket_stats_.kbuf_bytes.set(static_cast<double>(socket_stats_.held));
+  if (socket_stats_.vcd_kbuf_bytes >= 0)
+    ctx_.vcd().change(socket_stats_.vcd_kbuf_bytes, hostwire::now(), static_cast<uint64_t>(socket_stats_.held));
+}
 
 TcpSocket& TcpStack::attach_socket(Conn& c, Thread t) {
   sockets_.push_back(std::make_unique<TcpSocket>(*this, c, t));

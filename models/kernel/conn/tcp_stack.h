@@ -96,6 +96,20 @@ struct HostPort {
   Counter* syscalls = nullptr;   // the host's system-call counter
 };
 
+// The host's socket-layer figures (kernel/socket): wake-ups and the kernel buffering layer's.
+struct SocketStats {
+  Counter& wakeups;
+  Counter& kbuf_messages;
+  Counter& kbuf_oversize;
+  Counter& kbuf_malformed;
+  Counter& kbuf_timeouts;
+  Counter& kbuf_fallbacks;
+  Counter& kbuf_discarded;
+  Gauge& kbuf_bytes;
+  int vcd_kbuf_bytes = -1;
+  int64_t held = 0;  // bytes kbuf holds over all sockets
+};
+
 class TcpStack : public sc_core::sc_module {
  public:
   TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
@@ -126,6 +140,22 @@ class TcpStack : public sc_core::sc_module {
 
   // Rewrites a conn's event list: the conn enters `state` (mechanism F). Logged, counted, traced.
   void enter_state(Conn& c, const std::string& state, const EventList& list, Time now);
+  // The state a conn runs while data flows: entered now if the conn is there, and kept across
+  // TCP's state changes. base_data_list() is the stack's own (with the tap layer when on).
+  void set_data_state(Conn& c, const std::string& state, const EventList& list, Time now);
+  const EventList& base_data_list() const { return kp_.tap ? established_tap_ : established_; }
+  const std::string& base_data_state() const { return base_state_; }
+  // A layer's work beyond its fixed cost in the running pass: charged on the conn's core after
+  // the pass, before the socket's reader is woken.
+  void charge(Conn& c, Cycles cycles) { c.extra_cycles = c.extra_cycles + cycles; }
+  // The socket wants on_deadline() at `at` (replacing an earlier request), or no longer.
+  void set_socket_deadline(Conn& c, std::optional<Time> at);
+  const tcp::TcpParams& tcp_params() const { return tp_; }
+  SocketStats& socket_stats() { return socket_stats_; }
+  void kbuf_held(int64_t delta);  // bytes kbuf holds changed by `delta`
+  void charge_now(Conn& c) { if (c.extra_cycles.n > 0) run_deferred(c); }
+  SimContext& context() { return ctx_; }
+  const std::string& stat_name() const { return name_; }
 
   // Bytes the host's applications wrote and read (for cycles per byte).
   uint64_t app_bytes_written() const { return app_tx_.value(); }
@@ -170,6 +200,8 @@ class TcpStack : public sc_core::sc_module {
   void collect_output(Conn& c);
   void run_output(Conn& c);
   void arm_timer(Conn& c);
+  std::optional<Time> next_deadline(const Conn& c) const;  // TCP's timer or the socket's
+  void run_deferred(Conn& c);
   void timers_due();
   Cycles output_cycles(const Conn& c) const;
   // TCP small queues.
@@ -188,6 +220,7 @@ class TcpStack : public sc_core::sc_module {
   Logger log_;
   ProtocolDatabase db_;
   EventList established_, listening_, time_wait_, established_tap_;
+  std::string base_state_;
   std::unordered_map<Key, Conn*, KeyHash> by_key_;
   std::unordered_map<uint16_t, Listener> listeners_;
   std::vector<std::unique_ptr<Conn>> conns_;
@@ -210,6 +243,9 @@ class TcpStack : public sc_core::sc_module {
   Counter& app_rx_;
   Counter& tsq_throttled_;
   Counter& layer_drops_;
+  Counter& deferred_items_;
+  SocketStats socket_stats_;
+  std::unordered_map<std::string, Counter*> state_entries_;
 };
 
 }  // namespace hostwire::kernel

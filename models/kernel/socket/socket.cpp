@@ -1,10 +1,46 @@
 #include "kernel/socket/socket.h"
 
 #include <algorithm>
+#include <array>
 
+#include "core/frame.h"
 #include "kernel/conn/tcp_stack.h"
+#include "kernel/socket/kbuf.h"
 
 namespace hostwire::kernel {
+
+namespace {
+// The kbuf layer of a conn's event list: the socket frames the packet's new in-order bytes.
+Verdict kbuf_frame(TcpStack&, Conn& c, Input& in) {
+  if (c.socket) c.socket->on_data(in);
+  return Verdict::next;
+}
+constexpr const char* kKbufState = "kbuf";
+
+class ReceiveQueue final : public HeldBytes {
+ public:
+  explicit ReceiveQueue(const tcp::Connection& c) : c_(c) {}
+  uint64_t readable() const override { return c_.readable(); }
+  void peek(const Visit& f) const override { c_.peek(f); }
+
+ private:
+  const tcp::Connection& c_;
+};
+}  // namespace
+
+const char* to_string(SocketError e) {
+  switch (e) {
+    case SocketError::none: return "none";
+    case SocketError::msgsize: return "EMSGSIZE";
+    case SocketError::proto: return "EPROTO";
+    case SocketError::timedout: return "ETIMEDOUT";
+    case SocketError::reset: return "ECONNRESET";
+  }
+  return "?";
+}
+
+TcpSocket::TcpSocket(TcpStack& stack, Conn& conn, Thread thread) : stack_(stack), conn_(conn), thread_(thread) {}
+TcpSocket::~TcpSocket() = default;
 
 bool TcpSocket::connected() const {
   const auto s = conn_.tcp->state();
@@ -13,11 +49,16 @@ bool TcpSocket::connected() const {
 size_t TcpSocket::readable() const { return conn_.tcp->readable(); }
 size_t TcpSocket::send_space() const { return conn_.tcp->send_space(); }
 bool TcpSocket::eof() const { return conn_.tcp->eof(); }
+bool TcpSocket::message_mode() const { return kbuf_ && kbuf_->framing(); }
+uint64_t TcpSocket::kbuf_bytes() const { return kbuf_ && kbuf_->active() ? readable() : 0; }
 
 void TcpSocket::submit(Cycles cycles, const char* kind, std::function<void()> done) {
   busy_ = true;
   if (calls_) calls_->add();
   stack_.count_syscall();
+  // A call that resumes a blocked thread pays for waking it and switching it in.
+  if (woken_) cycles = cycles + stack_.costs().wakeup;
+  woken_ = false;
   cpu::WorkItem w;
   w.cycles = (stack_.costs().syscall + cycles).n;
   w.priority = cpu::Priority::task;
@@ -78,6 +119,8 @@ void TcpSocket::finish(size_t n) {
   done(n);
 }
 
+// ---------------------------------------------------------------- receive
+
 void TcpSocket::recv(std::span<uint8_t> into, std::function<void(size_t)> done) {
   recv_into_ = into;
   call_done_ = std::move(done);
@@ -85,32 +128,240 @@ void TcpSocket::recv(std::span<uint8_t> into, std::function<void(size_t)> done) 
   try_recv();
 }
 
+void TcpSocket::recv_batch(std::span<uint8_t> into, uint32_t max, std::vector<uint32_t>& lengths,
+                           std::function<void(size_t)> done) {
+  recv_into_ = into;
+  batch_lengths_ = &lengths;
+  batch_max_ = std::max<uint32_t>(1, max);
+  call_done_ = std::move(done);
+  parked_ = Parked::recv_batch;
+  try_recv();
+}
+
+bool TcpSocket::fail_call(SocketError e) {
+  parked_ = Parked::none;
+  error_ = e;
+  if (batch_lengths_) batch_lengths_->clear();
+  auto done = std::move(call_done_);
+  done(0);
+  return true;
+}
+
 bool TcpSocket::try_recv() {
   if (busy_) return false;
+  if (error_ != SocketError::none) return fail_call(error_);
+  if (!message_mode() && parked_ == Parked::recv_batch) return fail_call(SocketError::proto);  // EINVAL, as recvmmsg on a stream
+  if (message_mode()) return try_recv_message();
+  return try_recv_stream();
+}
+
+bool TcpSocket::try_recv_stream() {
   const size_t r = readable();
-  if (r == 0) {
-    if (!eof()) return false;
-    parked_ = Parked::none;
-    auto done = std::move(call_done_);
-    done(0);
-    return true;
+  const bool fin = conn_.tcp->fin_received();
+  if (r == 0 || (kbuf_ && !fin && !kbuf_->condition_holds(r))) {
+    if (!eof()) {
+      if (conn_.tcp->state() == tcp::State::closed && !fin) return fail_call(SocketError::reset);
+      return false;
+    }
+    return fail_call(SocketError::none);  // end of stream: the wait saw it, the call costs nothing
   }
   const auto n = static_cast<uint32_t>(std::min(recv_into_.size(), r));
   parked_ = Parked::none;
   submit(stack_.costs().copy_cycles(n), "tcp_recv", [this, n] {
-    const size_t got = conn_.tcp->receive(recv_into_.first(n), hostwire::now());
-    read_ += got;
-    stack_.bytes_read(got);
+    const Time now = hostwire::now();
+    const uint64_t before = read_;
+    const size_t got = conn_.tcp->receive(recv_into_.first(n), now);
+    took(before, got, now);
+    message_complete_ = false;
     finish(got);
   });
   return true;
 }
 
+bool TcpSocket::try_recv_message() {
+  auto piece = kbuf_->next_piece();
+  if (!piece) {
+    if (conn_.tcp->fin_received()) {
+      drain_unframed();
+      if (eof()) return fail_call(SocketError::none);
+    }
+    if (conn_.tcp->state() == tcp::State::closed && !conn_.tcp->fin_received()) return fail_call(SocketError::reset);
+    return false;
+  }
+  // One message, or for a batch as many whole ones as fit (at least the first, in part if need be).
+  uint64_t n = std::min<uint64_t>(piece->length, recv_into_.size());
+  std::vector<uint32_t> lengths{static_cast<uint32_t>(n)};
+  if (parked_ == Parked::recv_batch && n == piece->length) {
+    const auto& pieces = kbuf_->pieces();
+    for (size_t i = 1; i < pieces.size() && lengths.size() < batch_max_; ++i) {
+      if (n + pieces[i].length > recv_into_.size()) break;
+      n += pieces[i].length;
+      lengths.push_back(static_cast<uint32_t>(pieces[i].length));
+    }
+  }
+  const bool batch = parked_ == Parked::recv_batch;
+  parked_ = Parked::none;
+  submit(stack_.costs().copy_cycles(static_cast<int64_t>(n)), batch ? "tcp_recvmmsg" : "tcp_recv",
+         [this, n, batch, lengths = std::move(lengths)] {
+           const Time now = hostwire::now();
+           const uint64_t before = read_;
+           // Whether the last piece taken ends its message (MSG_EOR), before consumed() pops it.
+           const auto& pieces = kbuf_->pieces();
+           const auto last = lengths.size() - 1;
+           const bool ends = last < pieces.size() && (last > 0 || kbuf_->next_piece()->length == lengths[0]) &&
+                             pieces[last].complete;
+           const size_t got = conn_.tcp->receive(recv_into_.first(static_cast<size_t>(n)), now);
+           took(before, got, now);
+           message_complete_ = ends;
+           messages_read_ += ends ? lengths.size() : lengths.size() - 1;
+           if (batch) *batch_lengths_ = lengths;
+           finish(got);
+         });
+  return true;
+}
+
+void TcpSocket::took(uint64_t before, size_t got, Time now) {
+  read_ += got;
+  stack_.bytes_read(got);
+  while (!rx_marks_.empty() && rx_marks_.front().first <= before) rx_marks_.pop_front();
+  if (kbuf_) {
+    kbuf_->consumed(got, read_, readable(), now);
+    stack_.set_socket_deadline(conn_, kbuf_->deadline());
+  }
+  update_held();
+}
+
+void TcpSocket::drain_unframed() {
+  // The peer closed inside a message: the framer may complete it (a response that ends at the
+  // close); what is left can never be a message and is dropped, counted.
+  const uint64_t dropped = kbuf_->on_eof(read_, read_ + readable());
+  if (dropped == 0 || kbuf_->next_piece()) return;
+  std::array<uint8_t, 4096> scratch;
+  uint64_t left = dropped;
+  while (left > 0) {
+    const size_t got = conn_.tcp->receive(std::span<uint8_t>(scratch).first(std::min<uint64_t>(left, scratch.size())),
+                                          hostwire::now());
+    if (got == 0) break;
+    left -= got;
+    read_ += got;
+  }
+  stack_.socket_stats().kbuf_discarded.add(dropped - left);
+  update_held();
+}
+
 void TcpSocket::wait(std::function<void()> ready) { waiter_ = std::move(ready); }
+
+// ---------------------------------------------------------------- options
 
 void TcpSocket::set_nodelay(bool on) {
   conn_.tcp->set_nodelay(on, hostwire::now());
   stack_.after_call(conn_);
+}
+
+net::Status TcpSocket::set_framing(const MessageFraming& m) {
+  if (auto ok = net::framers::validate(m.framer); !ok) return ok;
+  if (m.assembly_timeout.ps < 0) return net::fail("assembly_timeout must not be negative");
+  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n));
+  kbuf_->set_framing(m, read_);
+  kbuf_changed();
+  return net::success();
+}
+
+void TcpSocket::clear_framing() {
+  if (!kbuf_) return;
+  kbuf_->clear_framing();
+  kbuf_changed();
+}
+
+net::Status TcpSocket::set_delivery(const DeliveryCondition& d) {
+  if (d.messages > 0)
+    if (auto ok = net::framers::validate(d.framer); !ok) return ok;
+  if (d.delimiter.size() > 16) return net::fail("delimiter must be 1-16 bytes");
+  if (d.timeout.ps < 0) return net::fail("timeout must not be negative");
+  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n));
+  kbuf_->set_condition(d, read_, read_ + readable(), hostwire::now());
+  kbuf_changed();
+  return net::success();
+}
+
+void TcpSocket::kbuf_changed() {
+  // The conn's event list gains or loses the kbuf layer (mechanism F): logged, counted, traced.
+  const Time now = hostwire::now();
+  if (kbuf_->active()) {
+    auto& db = stack_.protocols();
+    if (!db.find("kbuf_frame")) db.add({"kbuf_frame", "socket", Cycles{}, &kbuf_frame});
+    if (conn_.data_state != kKbufState)
+      stack_.set_data_state(conn_, kKbufState, stack_.base_data_list().with_before(db.find("kbuf_frame"), "socket_deliver"),
+                            now);
+    // Bytes already buffered are framed at once.
+    apply(kbuf_->on_bytes(ReceiveQueue(*conn_.tcp), read_, now), now);
+    stack_.charge_now(conn_);
+  } else if (conn_.data_state == kKbufState) {
+    stack_.set_data_state(conn_, stack_.base_data_state(), stack_.base_data_list(), now);
+  }
+  update_held();
+  wake();
+}
+
+// ---------------------------------------------------------------- from the stack
+
+bool TcpSocket::on_data(const Input&) {
+  if (!kbuf_ || !kbuf_->active()) return true;
+  apply(kbuf_->on_bytes(ReceiveQueue(*conn_.tcp), read_, hostwire::now()), hostwire::now());
+  update_held();
+  return true;
+}
+
+void TcpSocket::note_rx(const Input& in) {
+  if (!rx_timestamps_) return;
+  const uint64_t end = read_ + readable();
+  if (rx_marks_.empty() ? end > read_ : end > rx_marks_.back().first) rx_marks_.emplace_back(end, in.frame->packet.received);
+}
+
+void TcpSocket::enable_rx_timestamps() { rx_timestamps_ = true; }
+
+Time TcpSocket::rx_timestamp(uint64_t offset) const {
+  for (const auto& [end, at] : rx_marks_)
+    if (offset < end) return at;
+  return rx_marks_.empty() ? Time{} : rx_marks_.back().second;
+}
+
+void TcpSocket::apply(const Kbuf::Outcome& o, Time now) {
+  auto& st = stack_.socket_stats();
+  stack_.charge(conn_, o.cycles);
+  st.kbuf_messages.add(o.messages);
+  if (o.oversize) st.kbuf_oversize.add();
+  if (o.malformed) st.kbuf_malformed.add();
+  if (o.timed_out) st.kbuf_timeouts.add();
+  if (o.fell_back) {
+    st.kbuf_fallbacks.add();
+    kbuf_->clear_framing();
+    if (!kbuf_->active()) stack_.set_data_state(conn_, stack_.base_data_state(), stack_.base_data_list(), now);
+  }
+  if (o.error != SocketError::none && error_ == SocketError::none) {
+    // As KCM: the reader's next call fails and the conn is reset; what it held is dropped.
+    error_ = o.error;
+    st.kbuf_discarded.add(readable());
+    kbuf_->clear_framing();
+    conn_.tcp->abort(now);
+    stack_.after_call(conn_);
+  }
+  stack_.set_socket_deadline(conn_, kbuf_->deadline());
+}
+
+void TcpSocket::update_held() {
+  const int64_t held = static_cast<int64_t>(kbuf_bytes());
+  stack_.kbuf_held(held - held_);
+  held_ = held;
+}
+
+std::optional<Time> TcpSocket::deadline() const { return kbuf_ ? kbuf_->deadline() : std::nullopt; }
+
+void TcpSocket::on_deadline(Time now) {
+  if (!kbuf_) return;
+  apply(kbuf_->on_deadline(ReceiveQueue(*conn_.tcp), read_, now), now);
+  update_held();
+  wake();
 }
 
 void TcpSocket::close() {
@@ -124,26 +375,43 @@ void TcpSocket::abort() {
 }
 
 void TcpSocket::wake() {
+  // A blocked call resumes, or a poll fires: the thread is woken (counted; its next call pays).
+  auto woke = [this] {
+    woken_ = true;
+    if (wakeups_) wakeups_->add();
+    stack_.socket_stats().wakeups.add();
+  };
   switch (parked_) {
     case Parked::none: break;
     case Parked::connect:
       if (connected()) {
         parked_ = Parked::none;
+        woke();
         auto done = std::move(connect_done_);
         done();
       }
       return;
     case Parked::send:
     case Parked::send_copy:
-      try_send();
-      return;
     case Parked::recv:
-      try_recv();
+    case Parked::recv_batch: {
+      // woken_ is set before the retry so that the call it submits pays the wake-up.
+      const bool was = woken_;
+      woken_ = true;
+      const bool sending = parked_ == Parked::send || parked_ == Parked::send_copy;
+      if (sending ? try_send() : try_recv()) {
+        if (wakeups_) wakeups_->add();
+        stack_.socket_stats().wakeups.add();
+      } else {
+        woken_ = was;
+      }
       return;
+    }
   }
   if (waiter_) {
     auto ready = std::move(waiter_);
     waiter_ = nullptr;
+    woke();
     ready();
   }
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,13 +19,13 @@
 #include "core/packet.h"
 #include "core/stats.h"
 #include "kernel/conn/conn.h"
+#include "kernel/socket/kbuf.h"
 #include "kernel/socket/options.h"
 #include "net/result.h"
 
 namespace hostwire::kernel {
 
 class TcpStack;
-class Kbuf;
 
 // An application thread: the core it is pinned to and its identity (going from one thread to
 // another on a core costs a context switch).
@@ -119,6 +120,8 @@ class TcpSocket {
   // From the kbuf layer: the conn's new in-order bytes (the stack's packet pass). Decides
   // whether the reader is woken; the kernel cycles it spent are charged to the conn.
   bool on_data(const Input& in);
+  // From the stack's socket_deliver layer: a packet was processed (for RX timestamps).
+  void note_rx(const Input& in);
   // From the stack: a deadline the socket asked for (deadline()) has come.
   void on_deadline(Time now);
   std::optional<Time> deadline() const;
@@ -130,6 +133,11 @@ class TcpSocket {
   bool try_recv_stream();
   bool try_recv_message();
   bool fail_call(SocketError e);  // the parked call returns 0 with `e`
+  void took(uint64_t before, size_t got, Time now);  // a recv took `got` bytes from read head `before`
+  void drain_unframed();
+  void kbuf_changed();  // an option changed: the event list, the bytes already buffered
+  void apply(const Kbuf::Outcome& o, Time now);
+  void update_held();
   void submit(Cycles cycles, const char* kind, std::function<void()> done);
   void finish(size_t n);  // the running call returns n
 
@@ -154,6 +162,9 @@ class TcpSocket {
   bool message_complete_ = false;
   uint64_t messages_read_ = 0;
   std::unique_ptr<Kbuf> kbuf_;
+  int64_t held_ = 0;  // bytes this socket's kbuf holds, as last told to the stack
+  bool rx_timestamps_ = false;
+  std::deque<std::pair<uint64_t, Time>> rx_marks_;  // (end of the in-order bytes, RX time of the packet)
 };
 
 }  // namespace hostwire::kernel

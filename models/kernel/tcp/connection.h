@@ -81,6 +81,7 @@ class Connection : private SegmentOut {
   template <class F>
   void peek(F&& f) const { rcv_.peek(std::forward<F>(f)); }
   bool eof() const { return rcv_.fin_received() && rcv_.readable() == 0; }  // the peer's FIN and all its data read
+  bool fin_received() const { return rcv_.fin_received(); }  // the peer closed (its data may still be unread)
   void close(Time now);  // FIN after the queued data
   void abort(Time now);  // RST
 

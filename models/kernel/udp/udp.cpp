@@ -28,7 +28,8 @@ UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, const KernelParams& k, c
       socket_drops_(ctx.stats().counter(n + ".udp.socket_drops", "datagrams",
                                         "datagrams dropped: the receiving socket's buffer was full")),
       no_port_(ctx.stats().counter(n + ".udp.stray", "datagrams", "datagrams to a port no socket is bound to")),
-      received_(ctx.stats().counter(n + ".udp.received", "datagrams", "datagrams the receiver threads read")) {}
+      received_(ctx.stats().counter(n + ".udp.received", "datagrams", "datagrams the receiver threads read")),
+      wakeups_(ctx.stats().counter(n + ".udp.wakeups", "wake-ups", "receiver threads woken from a blocked recvmmsg")) {}
 
 int64_t UdpLayer::poll_cycles() const { return input_cycles_.n; }
 
@@ -75,21 +76,23 @@ uint64_t UdpLayer::datagrams_queued() const {
 void UdpReceiveSocket::recvmmsg(uint32_t max, std::function<void(std::span<Frame* const>)> done) {
   max_ = max;
   done_ = std::move(done);
-  wake();
+  if (!busy_ && !queue_.empty()) start(false);
 }
 
 void UdpReceiveSocket::wake() {
   if (busy_ || !done_ || queue_.empty()) return;
-  start();
+  start(true);
 }
 
-void UdpReceiveSocket::start() {
+void UdpReceiveSocket::start(bool woken) {
   const auto n = static_cast<uint32_t>(std::min<size_t>(max_, queue_.size()));
   const auto& c = udp_.cpu_.costs();
   double copy = 0;
   for (uint32_t i = 0; i < n; ++i) copy += c.copy_per_byte * queue_[i]->packet.payload.length;
   cpu::WorkItem w;
-  w.cycles = (c.syscall + n * c.cache_miss).n + static_cast<int64_t>(copy);
+  // A call that resumes a blocked thread pays for waking it, as a TCP socket's does.
+  w.cycles = (c.syscall + n * c.cache_miss + (woken ? c.wakeup : Cycles{})).n + static_cast<int64_t>(copy);
+  if (woken) udp_.wakeups_.add();
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "udp_recv";

@@ -53,8 +53,8 @@ class UdpReceiveSocket {
 
  private:
   friend class UdpLayer;
-  void wake();
-  void start();
+  void wake();  // a datagram arrived: a blocked recvmmsg resumes (a wake-up)
+  void start(bool woken);
   UdpLayer& udp_;
   Thread thread_;
   Counter* calls_ = nullptr;
@@ -133,6 +133,7 @@ class UdpLayer {
   Counter& socket_drops_;
   Counter& no_port_;
   Counter& received_;
+  Counter& wakeups_;
 };
 
 }  // namespace hostwire::kernel

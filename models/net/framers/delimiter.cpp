@@ -49,7 +49,7 @@ Status DelimiterFramer::feed(std::span<const uint8_t> bytes) {
     }
   }
   seen_ += static_cast<uint64_t>(p - bytes.data());
-  if (seen_ == spec_.max_message) last_ = Status::fail("no delimiter within max_message");
+  if (seen_ == spec_.max_message) last_ = Status::over_limit("no delimiter within max_message");
   return last_;
 }
 

@@ -28,10 +28,12 @@ struct Status {
   Kind kind = Kind::need_more;
   uint64_t length = 0;
   const char* why = nullptr;  // a static string: "length below the header", "header over 8192 B"
+  bool too_long = false;      // the error is a message over a size limit (EMSGSIZE), not malformed input
 
   static Status more() { return {}; }
   static Status message(uint64_t n) { return {Kind::message, n, nullptr}; }
   static Status fail(const char* why) { return {Kind::error, 0, why}; }
+  static Status over_limit(const char* why) { return {Kind::error, 0, why, true}; }
   bool need_more() const { return kind == Kind::need_more; }
   bool done() const { return kind == Kind::message; }
   bool failed() const { return kind == Kind::error; }

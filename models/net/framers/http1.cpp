@@ -41,9 +41,10 @@ Status Http1Framer::feed(std::span<const uint8_t> bytes) {
     }
     ++pos_;
     if (in_section_ && pos_ - section_start_ > spec_.header_limit)
-      last_ = Status::fail(in_trailers_ ? "trailer section over header_limit" : "header section over header_limit");
+      last_ = Status::over_limit(in_trailers_ ? "trailer section over header_limit"
+                                              : "header section over header_limit");
     else if (pos_ > spec_.max_message)
-      last_ = Status::fail("message over the maximum");
+      last_ = Status::over_limit("message over the maximum");
     else
       last_ = step(bytes[i++]);
   }
@@ -56,7 +57,7 @@ uint64_t Http1Framer::skip(uint64_t available) {
     const uint64_t n = std::min(available, spec_.max_message - pos_ + 1);
     pos_ += n;
     skipped_ += n;
-    if (pos_ > spec_.max_message) last_ = Status::fail("message over the maximum");
+    if (pos_ > spec_.max_message) last_ = Status::over_limit("message over the maximum");
     return n;
   }
   // The chunk-size line checked that the data fits in the maximum.
@@ -155,7 +156,8 @@ Status Http1Framer::step(uint8_t c) {
       if (const int d = hex_value(c); d >= 0) {
         // The data must fit in the maximum: known as soon as the size says otherwise.
         const uint64_t room = spec_.max_message - pos_;
-        if (room < static_cast<uint64_t>(d) || chunk_ > (room - d) / 16) return Status::fail("message over the maximum");
+        if (room < static_cast<uint64_t>(d) || chunk_ > (room - d) / 16)
+          return Status::over_limit("message over the maximum");
         chunk_ = chunk_ * 16 + d;
         progress_ = 1;
         return Status::more();
@@ -271,7 +273,7 @@ Status Http1Framer::end_header_section() {
   }
   if (content_length_.present()) {
     if (!content_length_.valid()) return Status::fail("invalid Content-Length");
-    if (content_length_.value() > spec_.max_message - pos_) return Status::fail("message over the maximum");
+    if (content_length_.value() > spec_.max_message - pos_) return Status::over_limit("message over the maximum");
     return Status::message(pos_ + content_length_.value());
   }
   if (requests()) return Status::message(pos_);

@@ -39,9 +39,9 @@ Status LengthPrefixFramer::decide() const {
   __extension__ using Wide = __int128;
   Wide total = Wide{field_} + spec_.adjustment;
   if (!spec_.counts_header) total += header_;
-  if (total > Wide{UINT64_MAX}) return Status::fail("length overflows 64 bits");
+  if (total > Wide{UINT64_MAX}) return Status::over_limit("length overflows 64 bits");
   if (total < Wide{header_}) return Status::fail("length below the header");
-  if (total > Wide{spec_.max_message}) return Status::fail("message over the maximum");
+  if (total > Wide{spec_.max_message}) return Status::over_limit("message over the maximum");
   return Status::message(static_cast<uint64_t>(total));
 }
 

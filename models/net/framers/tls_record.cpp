@@ -36,8 +36,8 @@ Status TlsRecordFramer::check(uint8_t byte) {
       break;
     case 5: {
       const uint64_t length = uint64_t{header_[3]} << 8 | header_[4];
-      if (length > kMaxLength) return Status::fail("tls length over 2^14 + 2048");
-      if (kHeader + length > spec_.max_message) return Status::fail("message over the maximum");
+      if (length > kMaxLength) return Status::over_limit("tls length over 2^14 + 2048");
+      if (kHeader + length > spec_.max_message) return Status::over_limit("message over the maximum");
       return Status::message(kHeader + length);
     }
   }

@@ -93,6 +93,7 @@ TEST(DelimiterFramer, NoDelimiterWithinTheMaximum) {
   const Status e = f.feed(as_bytes("8\r\n"));
   ASSERT_TRUE(e.failed());
   EXPECT_STREQ(e.why, "no delimiter within max_message");
+  EXPECT_TRUE(e.too_long);
   EXPECT_EQ(f.examined(), 8u);  // stopped at the maximum
   // A delimiter that ends exactly at the maximum is a message; a partial one there is not.
   EXPECT_EQ(DelimiterFramer(delimited("\r\n", 8)).feed(as_bytes("123456\r\n")).length, 8u);

@@ -188,6 +188,7 @@ TEST(HttpFramer, HeaderSectionLimit) {
   const Status e = feed(over, m);
   ASSERT_TRUE(e.failed());
   EXPECT_STREQ(e.why, "header section over header_limit");
+  EXPECT_TRUE(e.too_long);
   EXPECT_EQ(over.examined(), 29u);  // the first byte past the limit
   // A header that never ends fails at the limit, not at the maximum.
   Http1Framer endless(http_spec(true, 1 << 20, 100));
@@ -204,6 +205,7 @@ TEST(HttpFramer, BadContentLength) {
   for (const char* value : {"abc", "-1", "+5", "1 2", "0x10", "", " ", "5,", ",5", "5, 6", "1.0"}) {
     const Status e = request(std::string("POST / HTTP/1.1\r\nContent-Length: ") + value + "\r\n\r\n");
     EXPECT_STREQ(e.why, "invalid Content-Length") << "'" << value << "'";
+    EXPECT_FALSE(e.too_long);
   }
   // Two fields that disagree; two that agree, and a list of the same value (RFC 9110 8.6).
   EXPECT_STREQ(request("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n").why,
@@ -219,7 +221,9 @@ TEST(HttpFramer, OverTheMaximumAsSoonAsKnown) {
   const std::string head = "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\n";  // 40 B
   Http1Framer fits(http_spec(true, 140)), over(http_spec(true, 139));
   EXPECT_EQ(feed(fits, head).length, 140u);
-  EXPECT_STREQ(feed(over, head).why, "message over the maximum");
+  const Status e = feed(over, head);
+  EXPECT_STREQ(e.why, "message over the maximum");
+  EXPECT_TRUE(e.too_long);
   // A chunk-size fails at its digit that passes the maximum, before any of its data.
   Http1Framer chunked(http_spec(false, 200));
   EXPECT_TRUE(feed(chunked, kChunkedHeader + "F").need_more());

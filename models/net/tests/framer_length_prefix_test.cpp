@@ -109,6 +109,7 @@ TEST(LengthPrefixFramer, LengthBelowTheHeader) {
   const Status e = feed(f, {0, 0, 0, 3});
   ASSERT_TRUE(e.failed());
   EXPECT_STREQ(e.why, "length below the header");
+  EXPECT_FALSE(e.too_long);  // malformed (EPROTO), not too long
   s.counts_header = false;
   s.adjustment = -5;
   LengthPrefixFramer adjusted(s);
@@ -125,6 +126,7 @@ TEST(LengthPrefixFramer, OverTheMaximumKnownAtTheHeader) {
   const Status e = feed(f, {0, 0, 0x03, 0xE5});  // 4 + 997 = 1001
   ASSERT_TRUE(e.failed());
   EXPECT_STREQ(e.why, "message over the maximum");
+  EXPECT_TRUE(e.too_long);
   f.reset();
   EXPECT_EQ(feed(f, {0, 0, 0x03, 0xE4}).length, 1000u);  // exactly the maximum
 }
@@ -134,7 +136,9 @@ TEST(LengthPrefixFramer, EightByteLengthsDoNotWrap) {
   s.max_message = UINT64_MAX;
   LengthPrefixFramer f(s);
   const std::vector<uint8_t> huge(8, 0xFF);
-  EXPECT_STREQ(feed(f, huge).why, "length overflows 64 bits");  // 2^64 - 1 + 8
+  const Status wraps = feed(f, huge);  // 2^64 - 1 + 8
+  EXPECT_STREQ(wraps.why, "length overflows 64 bits");
+  EXPECT_TRUE(wraps.too_long);
   s.counts_header = true;
   LengthPrefixFramer counted(s);
   EXPECT_EQ(feed(counted, huge).length, UINT64_MAX);  // fits: a maximum of 2^64 - 1 allows it

@@ -28,7 +28,7 @@ struct Framed {
 
   bool operator==(const Framed& o) const {
     const auto why = [](const char* w) { return w ? w : ""; };
-    return lengths == o.lengths && examined == o.examined && end.kind == o.end.kind && end.length == o.end.length &&
+    return lengths == o.lengths && examined == o.examined && end.kind == o.end.kind && end.length == o.end.length && end.too_long == o.end.too_long &&
            std::strcmp(why(end.why), why(o.end.why)) == 0 && end_examined == o.end_examined;
   }
 };
@@ -45,7 +45,8 @@ Framed frame_stream(Framer& framer, std::span<const uint8_t> stream, Piece&& pie
   const auto sticks = [&](const Status& s, size_t at) {
     // Once decided, the framer says the same whatever comes next.
     const Status again = framer.feed(stream.subspan(at, std::min<size_t>(stream.size() - at, 3)));
-    broke(again.kind != s.kind || again.length != s.length || again.why != s.why, "status changed after the end");
+    broke(again.kind != s.kind || again.length != s.length || again.why != s.why || again.too_long != s.too_long,
+          "status changed after the end");
     const Status closed = framer.finish();
     broke(closed.kind != s.kind || closed.length != s.length, "finish() changed a decided status");
   };
@@ -66,6 +67,7 @@ Framed frame_stream(Framer& framer, std::span<const uint8_t> stream, Piece&& pie
     const Status last = framer.last();
     broke(last.kind != s.kind || last.length != s.length, "last() is not what feed() said");
     if (s.failed()) broke(s.why == nullptr, "an error without a reason");
+    broke(s.too_long && !s.failed(), "too_long without an error");
     if (s.need_more() && !closing) continue;
     if (s.done()) {
       broke(s.length == 0 || s.length > framer.spec().max_message, "message length out of range");

@@ -152,7 +152,8 @@ TEST(FramerSplit, HttpResponses) {
   expect_split_invariant({"every body kind", http_spec(false), stream, 1});
   expect_split_invariant({"chunk over max", http_spec(false, 8192, 120), kChunked});
   expect_split_invariant({"trailers over limit", http_spec(false, 60),
-                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + std::string(60, 'a') + "\r\n\r\n"});
+                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + std::string(60, 'a') +
+                              "\r\n\r\n"});
   expect_split_invariant({"close over max", http_spec(false, 8192, 30), "HTTP/1.1 200 OK\r\n\r\n0123456789abcdef"});
 }
 

@@ -71,6 +71,7 @@ TEST(TlsRecordFramer, BadContentTypeFailsAtTheFirstByte) {
     const Status e = feed(f, {type});
     ASSERT_TRUE(e.failed()) << int{type};
     EXPECT_STREQ(e.why, "tls content type not 20-24");
+    EXPECT_FALSE(e.too_long);
     EXPECT_EQ(f.examined(), 1u);
   }
 }
@@ -90,8 +91,11 @@ TEST(TlsRecordFramer, LengthBound) {
   const Status e = feed(over, {0x17, 3, 3, 0x48, 0x01});
   ASSERT_TRUE(e.failed());
   EXPECT_STREQ(e.why, "tls length over 2^14 + 2048");
+  EXPECT_TRUE(e.too_long);
   TlsRecordFramer small(tls(100)), fits(tls(100));
-  EXPECT_STREQ(feed(small, {0x17, 3, 3, 0, 96}).why, "message over the maximum");
+  const Status too_long = feed(small, {0x17, 3, 3, 0, 96});
+  EXPECT_STREQ(too_long.why, "message over the maximum");
+  EXPECT_TRUE(too_long.too_long);
   EXPECT_EQ(feed(fits, {0x17, 3, 3, 0, 95}).length, 100u);
 }
 
