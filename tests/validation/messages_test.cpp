@@ -50,14 +50,16 @@ nlohmann::json run(const std::string& keys, const std::string& duration = "5ms")
 
 double v(const nlohmann::json& r, const std::string& k) { return r[k].get<double>(); }
 
-// Everything that arose before the last few microseconds arrived, intact, and nothing failed.
-void expect_all_intact(const nlohmann::json& r, const std::string& what) {
+// Every message read was intact and counted once, nothing failed, and (at Poisson arrivals
+// below the path's capacity, `paced`) all but the last few microseconds' messages arrived.
+// Back to back, the messages that arose include those still in the send buffer.
+void expect_all_intact(const nlohmann::json& r, const std::string& what, bool paced = true) {
   ASSERT_TRUE(r.contains("messages_received")) << what << ": " << r.dump();
   EXPECT_TRUE(r["broken"].empty()) << what << ": " << r["broken"].dump();
   const double sent = v(r, "messages_sent"), got = v(r, "messages_received");
-  EXPECT_GT(got, 100) << what;
+  EXPECT_GT(got, 50) << what;
   EXPECT_LE(got, sent) << what;
-  EXPECT_GE(got, 0.9 * sent) << what;
+  if (paced) EXPECT_GE(got, 0.95 * sent) << what;
   EXPECT_EQ(v(r, "corrupt"), 0) << what;
   EXPECT_EQ(v(r, "malformed"), 0) << what;
   for (const char* e : {"errors_emsgsize", "errors_eproto", "errors_etimedout", "errors_econnreset"})
@@ -96,7 +98,7 @@ TEST(TcpMessagesFramings, ALengthPrefixParserPaysForItsFourBytesADelimiterForEve
 TEST(TcpMessagesModes, AStreamReaderOfLargeMessagesNeedsACallPerReadSize) {
   // Back-to-back 64 KiB messages read 16 KiB at a time: at least four calls a message.
   const auto r = run("message_size: 64KiB, read_size: 16KiB");
-  expect_all_intact(r, "stream 64KiB / 16KiB");
+  expect_all_intact(r, "stream 64KiB / 16KiB", false);
   std::printf("64 KiB messages, 16 KiB reads: %.2f calls and %.2f wake-ups per message\n", v(r, "rx_calls_per_message"),
               v(r, "wakeups_per_message"));
   EXPECT_GE(v(r, "rx_calls_per_message"), 4 * 0.98);
@@ -111,21 +113,24 @@ TEST(TcpMessagesModes, KernelFramingReadsOneMessagePerCallOrABatch) {
   EXPECT_EQ(v(one, "partial_reads"), 0);
 
   const auto batch = run("message_size: 512B, mode: message, batch: 16");
-  expect_all_intact(batch, "message batch 16");
+  expect_all_intact(batch, "message batch 16", false);
   std::printf("back-to-back 512 B messages, batch 16: %.3f calls per message\n", v(batch, "rx_calls_per_message"));
   EXPECT_LT(v(batch, "rx_calls_per_message"), 0.5);
   EXPECT_GE(v(batch, "rx_calls_per_message"), 1.0 / 16 - 1e-9);
 }
 
-TEST(TcpMessagesModes, ADeliveryConditionOfFourMessagesWakesTheReaderAQuarterAsOften) {
+TEST(TcpMessagesModes, ADeliveryConditionOfFourMessagesWakesTheReaderOnceInFourAtMost) {
   const auto plain = run("framing: http, message_size: 1KiB, rate: 200000");
   const auto four = run("framing: http, message_size: 1KiB, rate: 200000, mode: condition, cond_messages: 4, "
                         "cond_timeout: 200us");
   expect_all_intact(plain, "stream");
   expect_all_intact(four, "condition");
-  std::printf("wake-ups per message: stream %.3f, four messages %.3f\n", v(plain, "wakeups_per_message"),
-              v(four, "wakeups_per_message"));
-  EXPECT_LE(v(four, "wakeups_per_message"), 0.3);
+  std::printf("wake-ups per message: stream %.3f, four messages %.3f; calls per message %.3f, %.3f\n",
+              v(plain, "wakeups_per_message"), v(four, "wakeups_per_message"), v(plain, "rx_calls_per_message"),
+              v(four, "rx_calls_per_message"));
+  // Nagle already coalesces the stream's messages into fewer segments; four complete messages
+  // (or 200 us) make a wake-up at most every fourth message.
+  EXPECT_LE(v(four, "wakeups_per_message"), 0.25 + 0.01);
   EXPECT_LT(v(four, "wakeups_per_message"), v(plain, "wakeups_per_message"));
   EXPECT_GT(v(four, "message_latency_p50"), v(plain, "message_latency_p50")) << "holding messages costs latency";
 }

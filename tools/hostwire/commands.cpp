@@ -278,10 +278,11 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     const auto& m = ctx.stats();
     const std::string p = w.prefix();
     const Histogram* lat = m.find_histogram(p + "latency");
-    // Frame workloads count frames, UDP streams datagrams, request/response responses.
+    // Frame workloads count frames, UDP streams datagrams, request/response responses, message
+    // streams messages.
     std::string rate = "";
     for (auto [metric, unit] : {std::pair{"rx_datagram_rate", "datagrams"}, std::pair{"rx_frame_rate", "frames"},
-                                std::pair{"response_rate", "responses"}})
+                                std::pair{"response_rate", "responses"}, std::pair{"message_rate", "messages"}})
       if (!std::isnan(m.value(p + metric))) {
         rate = fmt::format(", {:.6g} {}/s", m.value(p + metric), unit);
         break;
