@@ -59,7 +59,9 @@ void expect_all_intact(const nlohmann::json& r, const std::string& what, bool pa
   const double sent = v(r, "messages_sent"), got = v(r, "messages_received");
   EXPECT_GT(got, 50) << what;
   EXPECT_LE(got, sent) << what;
-  if (paced) EXPECT_GE(got, 0.95 * sent) << what;
+  if (paced) {
+    EXPECT_GE(got, 0.95 * sent) << what;
+  }
   EXPECT_EQ(v(r, "corrupt"), 0) << what;
   EXPECT_EQ(v(r, "malformed"), 0) << what;
   for (const char* e : {"errors_emsgsize", "errors_eproto", "errors_etimedout", "errors_econnreset"})
