@@ -257,13 +257,12 @@ TEST(ScenarioLoad, TcpMessagesFramingsAndModesAreChoices) {
 }
 
 TEST(ScenarioLoad, TcpMessagesTlsRecordsAreAtMost16389Bytes) {
+  const std::string over = " is over 16389B, the largest TLS record (a 5-byte header and 16384 B of application data)";
   EXPECT_EQ(only_error(load(messages("    framing: tls\n    message_size: 16390B\n"))),
-            "s.yaml:7:19: workloads.m.message_size: 16390B is over 16389B, the largest TLS record (a 5-byte header "
-            "and 16384 B of application data)");
+            "s.yaml:7:19: workloads.m.message_size: 16390B" + over);
   EXPECT_TRUE(load(messages("    framing: tls\n    message_size: 16389B\n")).scenario);
   EXPECT_EQ(only_error(load(messages("    framing: tls\n    size_dist: bimodal\n    size_large: 64KiB\n"))),
-            "s.yaml:8:17: workloads.m.size_large: 64KiB is over 16389B, the largest TLS record (a 5-byte header "
-            "and 16384 B of application data)");
+            "s.yaml:8:17: workloads.m.size_large: 64KiB" + over);
 }
 
 TEST(ScenarioLoad, TcpMessagesSizesFitTheMaximum) {
