@@ -381,6 +381,7 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
     mc.rate = p.rate;
     mc.start = p.start;
     mc.stop = p.stop;
+    mc.nodelay = p.nodelay;
     message_senders_.push_back(std::make_unique<apps::TcpMessageSender>(ctx_, senders[i]->sockets(), mc, stats,
                                                                         fmt::format("{}sender{}", pre, i)));
   }

@@ -143,6 +143,7 @@ struct TcpMessagesParams {
   double large_fraction = 0.1;
   Bytes max_size{static_cast<int64_t>(net::framers::FramerSpec{}.max_message)};
   double rate = 0;
+  bool nodelay = false;
   int64_t core = 0;
   Time start{};
   Time stop{};
@@ -185,6 +186,9 @@ struct TcpMessagesParams {
       "the largest message: sizes are clamped to it, and it is the receiver's framer maximum (tls: at most 16389B)",
       Limits::range(12, 1 << 24));
     v(rate, "rate", "messages per second with Poisson arrivals, per sender (0: back to back)", Limits::non_negative());
+    v(nodelay, "nodelay",
+      "the sender sets TCP_NODELAY: each message leaves as it is written instead of waiting for the ACK of a "
+      "runt (Nagle)");
     v(core, "core", "core of the sending thread and its conn, core index", Limits::range(0, 1023));
     v(start, "start", "when the sender connects");
     v(stop, "stop", "when messages stop arising (0s: never)");

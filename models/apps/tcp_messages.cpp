@@ -28,6 +28,7 @@ TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, co
   sock_.count_calls(stats.calls);
   if (c_.rate > 0) arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
   at_time(ctx, c_.start, [this] {
+    if (c_.nodelay) sock_.set_nodelay(true);
     sock_.connect([this] { step(); });
     if (arrivals_) arrivals_->start();
   });

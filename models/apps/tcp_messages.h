@@ -41,6 +41,7 @@ class TcpMessageSender {
     SizeDistribution sizes;  // clamped to [the framing's minimum, format->max_size()]
     double rate = 0;         // messages/s, Poisson; 0: back to back
     Time start{}, stop{};
+    bool nodelay = false;    // TCP_NODELAY: each message leaves as it is written, not held by Nagle
   };
   struct Stats {
     Counter* messages = nullptr;  // messages that arose
