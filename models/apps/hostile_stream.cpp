@@ -90,7 +90,8 @@ void HostileStream::took(size_t n) {
 
 void HostileStream::produce(size_t n) {
   const uint64_t end = produced_ + n;
-  for (; produced_ < head_.size() && produced_ < end; ++produced_) pending_.push_back(static_cast<uint8_t>(head_[produced_]));
+  for (; produced_ < head_.size() && produced_ < end; ++produced_)
+    pending_.push_back(static_cast<uint8_t>(head_[produced_]));
   if (produced_ == end) return;
   if (body_) {
     append_pattern(pending_, *body_, produced_ - head_.size(), end - produced_);

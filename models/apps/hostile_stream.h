@@ -35,7 +35,8 @@ std::string hostile_problem(Hostile h, Framing framing);
 
 class HostileStream {
  public:
-  // The stream that takes the place of message `index`, arisen at `arose`; `rng` draws garbage.
+  // The stream of `kind` (not none) that takes the place of message `index`, arisen at `arose`;
+  // `rng` draws garbage.
   HostileStream(const MessageFormat& f, Hostile kind, uint64_t index, Time arose, Rng rng);
   // The bytes not yet written, topped up to `n`: what the next send call offers. They stay
   // valid and unchanged until took().

@@ -289,7 +289,8 @@ TEST(ScenarioLoad, TcpMessagesHostileStreamsNeedAFramingTheyCanDefeat) {
   EXPECT_EQ(only_error(load(messages("    hostile: endless\n"))),
             "s.yaml:6:14: workloads.m.hostile: endless never writes the end a framer searches for: framing delimiter "
             "or http, not length_prefix (whose end its length field tells)");
-  EXPECT_NE(only_error(load(messages("    hostile: huge\n"))).find("'huge' is not one of: none, huge_length, endless, garbage"),
+  EXPECT_NE(only_error(load(messages("    hostile: huge\n")))
+                .find("'huge' is not one of: none, huge_length, endless, garbage"),
             std::string::npos);
   EXPECT_NE(only_error(load(messages("    hostile: garbage\n    hostile_after: -1\n"))).find("workloads.m.hostile_after"),
             std::string::npos);

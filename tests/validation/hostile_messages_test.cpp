@@ -134,7 +134,8 @@ void expect_error(const nlohmann::json& r, const std::string& what, Error e) {
 }  // namespace
 
 TEST(HostileMessages, AHugeLengthFailsTheReadersCallWithEmsgsize) {
-  for (const std::string f : {"length_prefix", "tls"}) expect_error(run("hostile: huge_length, framing: " + f), f, Error::emsgsize);
+  for (const std::string f : {"length_prefix", "tls"})
+    expect_error(run("hostile: huge_length, framing: " + f), f, Error::emsgsize);
 }
 
 TEST(HostileMessages, ALineOrHeaderThatNeverEndsFailsWithEmsgsizeAtItsLimit) {
