@@ -81,6 +81,8 @@ void check_tcp_messages(const TcpMessagesParams<H>& p, const std::function<void(
     fail("mode", "condition needs a delivery condition: set cond_min_bytes, cond_messages, cond_delimiter or cond_timeout");
   if (!p.cond_delimiter.empty() && p.cond_delimiter.size() > 16)
     fail("cond_delimiter", "a delimiter is 1 to 16 bytes; this one is " + std::to_string(p.cond_delimiter.size()));
+  if (const std::string why = apps::hostile_problem(*apps::parse_hostile(p.hostile), f.settings().framing); !why.empty())
+    fail("hostile", why);
 }
 }  // namespace
 
@@ -382,6 +384,8 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
     mc.start = p.start;
     mc.stop = p.stop;
     mc.nodelay = p.nodelay;
+    mc.hostile = *apps::parse_hostile(p.hostile);
+    mc.hostile_after = static_cast<uint64_t>(p.hostile_after);
     message_senders_.push_back(std::make_unique<apps::TcpMessageSender>(ctx_, senders[i]->sockets(), mc, stats,
                                                                         fmt::format("{}sender{}", pre, i)));
   }
@@ -416,14 +420,17 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
                for (const Counter* c : cores) total += c ? static_cast<double>(c->value()) : 0.0;
                return ratio(total - static_cast<double>(user->value()), received);
              });
-  // The receiver read no byte the senders did not write, and counts every byte it read.
+  // The receiver read no byte the senders did not write, and counts every byte it read. Random
+  // bytes (hostile garbage) may frame as messages that never arose: those count corrupt.
   const Counter* written = stats.bytes;
   const Counter* sent = stats.messages;
-  ctx_.add_invariant([receiver, rx, written, received, sent, pre] {
+  const Counter* corrupt = p.hostile == "garbage" ? st.find_counter(pre + "corrupt") : nullptr;
+  ctx_.add_invariant([receiver, rx, written, received, sent, corrupt, pre] {
     if (rx->value() > written->value())
       return fmt::format("{}: the receiver read {} B but the senders wrote {} B", pre, rx->value(), written->value());
-    if (received->value() > sent->value())
-      return fmt::format("{}: {} messages received but {} arose", pre, received->value(), sent->value());
+    const uint64_t arisen = received->value() - (corrupt ? corrupt->value() : 0);
+    if (arisen > sent->value())
+      return fmt::format("{}: {} messages received{} but {} arose", pre, arisen, corrupt ? " intact" : "", sent->value());
     return receiver->accounting();
   });
 }

@@ -147,6 +147,8 @@ struct TcpMessagesParams {
   int64_t core = 0;
   Time start{};
   Time stop{};
+  std::string hostile = "none";
+  int64_t hostile_after = 10;
   // The consumer.
   std::string mode = "stream";
   Bytes read_size{65536};
@@ -192,6 +194,14 @@ struct TcpMessagesParams {
     v(core, "core", "core of the sending thread and its conn, core index", Limits::range(0, 1023));
     v(start, "start", "when the sender connects");
     v(stop, "stop", "when messages stop arising (0s: never)");
+    v.choice(hostile, "hostile",
+             "after hostile_after good messages the producer writes a stream no framer ends well, until the "
+             "consumer resets the conn or `stop`: none, huge_length (a header announcing 2 GiB, or a TLS record of "
+             "0xffff; framing length_prefix or tls), endless (a line or an HTTP header line that never ends; framing "
+             "delimiter or http), garbage (random bytes)",
+             {"none", "huge_length", "endless", "garbage"});
+    v(hostile_after, "hostile_after", "hostile: good messages written before the hostile stream, messages",
+      Limits::range(0, 1 << 30));
     v.choice(mode, "mode",
              "how the receiver reads: stream (read_size per call, framing in user space), message (the kernel "
              "frames: one message per call, or `batch`), condition (a delivery condition, cond_*, decides when it "

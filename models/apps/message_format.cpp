@@ -56,17 +56,6 @@ std::optional<Time> decimal_until(std::span<const uint8_t> head, size_t p, char 
   return Time{static_cast<int64_t>(v)};
 }
 
-// The body pattern of delimited lines: pattern() mapped onto the printable bytes (0x21-0x7e)
-// that are not in the delimiter, so no body byte can begin or continue one.
-std::shared_ptr<const std::vector<uint8_t>> text_pattern(std::string_view delimiter) {
-  std::string alphabet;
-  for (int c = 0x21; c <= 0x7e; ++c)
-    if (delimiter.find(static_cast<char>(c)) == std::string_view::npos) alphabet.push_back(static_cast<char>(c));
-  auto v = std::make_shared<std::vector<uint8_t>>(*pattern());
-  for (auto& b : *v) b = static_cast<uint8_t>(alphabet[b % alphabet.size()]);
-  return v;
-}
-
 std::string http_head(uint64_t index, Time arose, std::optional<uint64_t> content_length, size_t pad) {
   std::string h = "POST /m/" + std::to_string(index) + " HTTP/1.1\r\nHost: hostwire\r\n";
   h += content_length ? "Content-Length: " + std::to_string(*content_length) + "\r\n"
@@ -78,6 +67,15 @@ std::string http_head(uint64_t index, Time arose, std::optional<uint64_t> conten
 }
 
 }  // namespace
+
+std::shared_ptr<const std::vector<uint8_t>> text_pattern(std::string_view excluded) {
+  std::string alphabet;
+  for (int c = 0x21; c <= 0x7e; ++c)
+    if (excluded.find(static_cast<char>(c)) == std::string_view::npos) alphabet.push_back(static_cast<char>(c));
+  auto v = std::make_shared<std::vector<uint8_t>>(*pattern());
+  for (auto& b : *v) b = static_cast<uint8_t>(alphabet[b % alphabet.size()]);
+  return v;
+}
 
 // ---------------------------------------------------------------- layout
 

@@ -34,6 +34,11 @@ namespace hostwire::apps {
 
 using Framing = net::framers::FramerSpec::Kind;
 
+// pattern() mapped onto the printable bytes (0x21-0x7e) not in `excluded`: the body of
+// delimited lines (no body byte can begin or continue the delimiter), and text no framer reads
+// as the end of a line or field.
+std::shared_ptr<const std::vector<uint8_t>> text_pattern(std::string_view excluded);
+
 // One message's bytes, its body not materialised: literal runs (headers, chunk lines, the
 // delimiter) and runs of the body pattern (body byte i is pattern byte i, mod its length).
 class MessageLayout {

@@ -11,6 +11,9 @@ namespace hostwire::apps {
 
 namespace {
 constexpr uint32_t kCallBytes = 65536;  // the most one send call writes
+// A hostile sender's poll timeout: the kernel wakes no writer whose conn a RST closed (the
+// RST's pass ends at the state change), so a writer that expects one looks again this often.
+constexpr Time kResetPoll = Time::from_us(50);
 }
 
 // ---------------------------------------------------------------- sender
@@ -18,15 +21,26 @@ constexpr uint32_t kCallBytes = 65536;  // the most one send call writes
 TcpMessageSender::Stats TcpMessageSender::register_stats(SimContext& ctx, const std::string& name) {
   return {&ctx.stats().counter(name + "messages_sent", "messages", "messages that arose at the senders"),
           &ctx.stats().counter(name + "tx_calls", "calls", "the senders' send calls"),
-          &ctx.stats().counter(name + "tx_bytes", "B", "message bytes the senders' send calls took")};
+          &ctx.stats().counter(name + "tx_bytes", "B", "message bytes the senders' send calls took"),
+          &ctx.stats().counter(name + "tx_hostile_bytes", "B",
+                               "of tx_bytes, the hostile stream's (hostile: after hostile_after good messages)"),
+          &ctx.stats().counter(name + "tx_resets", "conns",
+                               "sender conns found closed by a reset (the consumer's error or its framing's): the "
+                               "sender stopped writing")};
 }
 
 TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats,
                                    const std::string& rng_stream)
     : c_(c), sock_(sockets.tcp_socket(c.peer, c.port, sockets.thread(c.core))), stats_(stats),
-      rng_(ctx.rng(rng_stream)), sizes_rng_(ctx.rng(rng_stream + ".sizes")) {
+      rng_(ctx.rng(rng_stream)), sizes_rng_(ctx.rng(rng_stream + ".sizes")), hostile_rng_(ctx.rng(rng_stream + ".hostile")) {
   sock_.count_calls(stats.calls);
   if (c_.rate > 0) arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
+  if (c_.hostile != Hostile::none)
+    reset_poll_ = std::make_unique<AppTimer>(ctx, "reset_poll", [this] {
+      if (!sock_.waiting()) return;
+      sock_.cancel_wait();  // poll() timed out: look again
+      step();
+    });
   at_time(ctx, c_.start, [this] {
     if (c_.nodelay) sock_.set_nodelay(true);
     sock_.connect([this] { step(); });
@@ -34,15 +48,22 @@ TcpMessageSender::TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, co
   });
 }
 
-void TcpMessageSender::arise(Time now) {
+bool TcpMessageSender::arise(Time now) {
+  if (c_.hostile != Hostile::none && next_index_ >= c_.hostile_after) {
+    // The hostile stream arises, once, as the next message would; no message arises after it.
+    if (hostile_) return false;
+    hostile_ = std::make_unique<HostileStream>(*c_.format, c_.hostile, next_index_, now, hostile_rng_);
+    return true;
+  }
   stats_.messages->add();
   const uint64_t index = next_index_++;
   const uint64_t size = c_.sizes.draw(sizes_rng_, c_.format->min_size(index, now), c_.format->max_size());
   queued_.push_back({index, now, size});
+  return true;
 }
 
 void TcpMessageSender::arrival(Time now) {
-  arise(now);
+  if (!arise(now)) return;
   if (sock_.waiting()) {
     sock_.cancel_wait();
     step();
@@ -50,12 +71,20 @@ void TcpMessageSender::arrival(Time now) {
 }
 
 void TcpMessageSender::step() {
+  if (!sock_.connected()) {  // reset: a send would park for ever
+    stopped_by_reset();
+    return;
+  }
   const Time now = hostwire::now();
   const bool open = c_.stop.ps == 0 || now < c_.stop;
   // Back to back: a message arises whenever the writer is ready for one.
   if (c_.rate <= 0 && open && queued_.empty()) arise(now);
+  if (hostile_due()) {
+    if (open) write_hostile();  // until `stop`, as messages arise
+    return;
+  }
   if (queued_.empty() || sock_.send_space() == 0) {
-    sock_.wait([this] { step(); });
+    sleep();
     return;
   }
   // The bytes of the queued messages from the first one's offset, up to one call's worth.
@@ -75,6 +104,34 @@ void TcpMessageSender::step() {
     }
     step();
   });
+}
+
+void TcpMessageSender::sleep() {
+  sock_.wait([this] { step(); });
+  if (reset_poll_ && hostile_due()) reset_poll_->arm(kResetPoll);
+}
+
+bool TcpMessageSender::hostile_due() const { return hostile_ && queued_.empty(); }  // the good ones written
+
+void TcpMessageSender::write_hostile() {
+  if (sock_.send_space() == 0) {
+    sleep();
+    return;
+  }
+  sock_.send(hostile_->next(kCallBytes), [this](size_t taken) {
+    stats_.bytes->add(taken);
+    stats_.hostile_bytes->add(taken);
+    hostile_->took(taken);
+    step();
+  });
+}
+
+void TcpMessageSender::stopped_by_reset() {
+  if (reset_) return;
+  reset_ = true;
+  stats_.resets->add();
+  HW_LOG(Logger("apps"), info, "sender conn {}: closed by a reset after {} B ({} B hostile): stopping",
+         sock_.conn().id, sock_.bytes_written(), hostile_ ? hostile_->written() : 0);
 }
 
 // ---------------------------------------------------------------- receiver

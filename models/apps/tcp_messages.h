@@ -10,6 +10,8 @@
 //              user-space framing as in stream mode.
 // It checks every message it completes (index in sequence, length, body bytes) and records its
 // latency from the hardware RX time of its last byte, and from the moment it arose.
+// A hostile producer (hostile_stream.h) writes `hostile_after` good messages, then a stream no
+// framer can end well, until the consumer resets the conn or `stop`.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@
 #include <systemc>
 
 #include "apps/app.h"
+#include "apps/hostile_stream.h"
 #include "apps/message_format.h"
 #include "apps/message_sizes.h"
 #include "apps/message_splitter.h"
@@ -42,14 +45,19 @@ class TcpMessageSender {
     double rate = 0;         // messages/s, Poisson; 0: back to back
     Time start{}, stop{};
     bool nodelay = false;    // TCP_NODELAY: each message leaves as it is written, not held by Nagle
+    Hostile hostile = Hostile::none;
+    uint64_t hostile_after = 10;  // good messages before the hostile stream
   };
   struct Stats {
     Counter* messages = nullptr;  // messages that arose
     Counter* calls = nullptr;
     Counter* bytes = nullptr;     // bytes the send calls took
+    Counter* hostile_bytes = nullptr;  // of them, the hostile stream's
+    Counter* resets = nullptr;    // conns found reset: the sender stopped writing
   };
   static Stats register_stats(SimContext& ctx, const std::string& name);
-  // `rng_stream` names the sender's arrivals; its sizes come from `rng_stream + ".sizes"`.
+  // `rng_stream` names the sender's arrivals; its sizes come from `rng_stream + ".sizes"`, a
+  // hostile garbage stream from `rng_stream + ".hostile"`.
   TcpMessageSender(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats, const std::string& rng_stream);
 
  private:
@@ -58,18 +66,25 @@ class TcpMessageSender {
     Time arose;
     uint64_t size;
   };
-  void arise(Time now);
+  bool arise(Time now);  // false: no more good messages arise (the hostile stream's turn)
   void arrival(Time now);
   void step();
+  bool hostile_due() const;
+  void write_hostile();
+  void sleep();  // until the socket has room or a message arises
+  void stopped_by_reset();
   Config c_;
   kernel::TcpSocket& sock_;
   Stats stats_;
-  Rng rng_, sizes_rng_;
+  Rng rng_, sizes_rng_, hostile_rng_;
   uint64_t next_index_ = 0;
   std::deque<Pending> queued_;  // messages not yet written in full
   uint64_t offset_ = 0;         // bytes of the first one written
   std::vector<uint8_t> out_;
   std::unique_ptr<PoissonArrivals> arrivals_;
+  std::unique_ptr<HostileStream> hostile_;  // once the hostile stream arose
+  std::unique_ptr<AppTimer> reset_poll_;    // a hostile sender's poll timeout
+  bool reset_ = false;
 };
 
 class TcpMessageReceiver {

@@ -282,6 +282,25 @@ TEST(ScenarioLoad, TcpMessagesDelimiterCannotAppearInALinesHeader) {
   EXPECT_TRUE(load(messages("    framing: delimiter\n    delimiter: \"\\r\\n\"\n")).scenario);
 }
 
+TEST(ScenarioLoad, TcpMessagesHostileStreamsNeedAFramingTheyCanDefeat) {
+  EXPECT_EQ(only_error(load(messages("    framing: delimiter\n    hostile: huge_length\n"))),
+            "s.yaml:7:14: workloads.m.hostile: huge_length announces a length: framing length_prefix or tls, not "
+            "delimiter");
+  EXPECT_EQ(only_error(load(messages("    hostile: endless\n"))),
+            "s.yaml:6:14: workloads.m.hostile: endless never writes the end a framer searches for: framing delimiter "
+            "or http, not length_prefix (whose end its length field tells)");
+  EXPECT_NE(only_error(load(messages("    hostile: huge\n")))
+                .find("'huge' is not one of: none, huge_length, endless, garbage"),
+            std::string::npos);
+  EXPECT_NE(only_error(load(messages("    hostile: garbage\n    hostile_after: -1\n"))).find("workloads.m.hostile_after"),
+            std::string::npos);
+  for (const char* good : {"    framing: tls\n    hostile: huge_length\n    hostile_after: 0\n",
+                           "    framing: http\n    hostile: endless\n", "    framing: delimiter\n    hostile: garbage\n"}) {
+    auto r = load(messages(good));
+    EXPECT_TRUE(r.scenario) << good << (r.errors.empty() ? "" : r.errors[0].str());
+  }
+}
+
 TEST(ScenarioLoad, TcpMessagesConditionModeNeedsACondition) {
   EXPECT_EQ(only_error(load(messages("    mode: condition\n"))),
             "s.yaml:6:11: workloads.m.mode: condition needs a delivery condition: set cond_min_bytes, cond_messages, "

@@ -2,6 +2,8 @@
 // process: SystemC elaborates once), checking the end-of-run invariants.
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,7 +20,10 @@ struct SimulatedRun {
   double value(const std::string& metric) const { return ctx->stats().value(metric); }
 };
 
-inline SimulatedRun simulate(const std::string& yaml) {
+// With a `step`, `probe(run)` is called after every step of simulated time (and at the end):
+// a look at the run's state finer than its time series.
+inline SimulatedRun simulate(const std::string& yaml, Time step = Time{},
+                             const std::function<void(const SimulatedRun&)>& probe = {}) {
   HostwireCatalog catalog;
   auto r = load_scenario_text(yaml, "test.yaml", catalog);
   if (!r.scenario) {
@@ -28,7 +33,14 @@ inline SimulatedRun simulate(const std::string& yaml) {
   SimulatedRun run;
   run.ctx = std::make_unique<SimContext>(r.scenario->seed());
   run.top = catalog.build(*r.scenario, *run.ctx);
-  sc_core::sc_start(to_sc(r.scenario->duration()));
+  const Time end = r.scenario->duration();
+  if (step.ps <= 0) sc_core::sc_start(to_sc(end));
+  for (Time t{}; step.ps > 0 && t < end;) {
+    const Time next{std::min(t.ps + step.ps, end.ps)};
+    sc_core::sc_start(to_sc(Time{next.ps - t.ps}));
+    t = next;
+    if (probe) probe(run);
+  }
   auto broken = run.ctx->check_invariants();
   EXPECT_TRUE(broken.empty()) << broken.front();
   return run;

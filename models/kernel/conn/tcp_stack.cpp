@@ -80,6 +80,12 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
   for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf"})
     state_entries_.emplace(st, &ctx.stats().counter(fmt::format("{}.state.{}.entered", stat_name, st), "conns",
                                                    fmt::format("conns that entered the {} state (event list)", st)));
+  // Every in-order byte is read, held, or dropped with its conn: what a byte accounting across
+  // a reset needs (the bytes a peer wrote that never got here in order are the difference).
+  ctx.stats().formula(stat_name + ".rx_in_order_bytes", "B",
+                      "payload bytes the host's conns received in order (read, held for the applications, or "
+                      "dropped unread with a conn)",
+                      [this] { return static_cast<double>(bytes_received()); });
   dirty_.resize(static_cast<size_t>(port_.cpu->cores()));
   trace_track_ = ctx.trace().track(stat_name, "conn states");
 
@@ -527,6 +533,12 @@ uint64_t TcpStack::frames_queued() const {
 uint64_t TcpStack::retransmitted_segments() const {
   uint64_t n = 0;
   for (const auto& c : conns_) n += c->tcp->retransmitted_segments();
+  return n;
+}
+
+uint64_t TcpStack::bytes_received() const {
+  uint64_t n = 0;
+  for (const auto& c : conns_) n += c->tcp->bytes_received();
   return n;
 }
 

@@ -169,6 +169,7 @@ class TcpStack : public sc_core::sc_module {
   uint64_t frames_queued() const;  // in conns' serialisation queues
   // Summed over conns, for per-host reports.
   uint64_t retransmitted_segments() const;
+  uint64_t bytes_received() const;  // payload bytes received in order (tcp::Connection::bytes_received)
 
  private:
   // Layer functions of the protocol database.

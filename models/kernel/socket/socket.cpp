@@ -309,6 +309,9 @@ bool TcpSocket::on_data(const Input&) {
   if (!kbuf_ || !kbuf_->active()) return true;
   apply(kbuf_->on_bytes(ReceiveQueue(*conn_.tcp), read_, hostwire::now()), hostwire::now());
   update_held();
+  // An error resets the conn, and the state change ends the packet's pass before
+  // socket_deliver: the reader blocked on the conn is woken here to see it (sk_error_report).
+  if (error_ != SocketError::none) conn_.wake_deferred = true;
   return true;
 }
 
