@@ -109,10 +109,19 @@ Kbuf::Outcome Kbuf::scan(const HeldBytes& q, uint64_t head, Time now) {
   Outcome o;
   const uint64_t end = head + q.readable();
   if (scanner_) {
-    const auto s = scanner_->advance(q, head, rcvbuf_);
+    auto s = scanner_->advance(q, head, rcvbuf_);
     o.cycles = o.cycles + costs_.frame_cycles(static_cast<int64_t>(s.examined)) +
                costs_.frame_per_message * static_cast<int64_t>(s.found);
     take_messages(o);
+    // An unfinished message that filled the receive buffer: the window is shut and stays shut,
+    // as nothing the reader could take would open it, so it can never complete (KCM's EMSGSIZE
+    // for a message over the buffer, found also when no length was told).
+    const uint64_t held = end - head;
+    if (!s.error && pieces_.empty() && scanner_->assembling(end) && q.window() == 0 &&
+        rcvbuf_ - std::min(rcvbuf_, held) < window_step_) {
+      s.error = "an unfinished message fills the receive buffer";
+      s.oversize = true;
+    }
     if (s.error) {
       (s.oversize ? o.oversize : o.malformed) = true;
       if (framing_->on_bad == BadMessagePolicy::error) o.error = s.oversize ? SocketError::msgsize : SocketError::proto;

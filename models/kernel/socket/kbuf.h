@@ -9,6 +9,7 @@
 // from its own calls; it returns the cycles its scanning cost for the stack to charge.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,6 +32,7 @@ class HeldBytes {
   virtual ~HeldBytes() = default;
   virtual uint64_t readable() const = 0;
   virtual void peek(const Visit& f) const = 0;
+  virtual uint64_t window() const = 0;  // bytes the window we advertised still lets the peer send
 };
 
 // Finds message boundaries in the in-order bytes past `start`, feeding each byte to the framer
@@ -90,7 +92,9 @@ class Kbuf {
     bool fell_back = false;  // framing gave way to a plain stream (policy `stream`)
   };
 
-  Kbuf(const cpu::CostTable& costs, uint64_t rcvbuf) : costs_(costs), rcvbuf_(rcvbuf) {}
+  // `mss`: the receiver's segment size, for when the window can no longer open (below).
+  Kbuf(const cpu::CostTable& costs, uint64_t rcvbuf, uint64_t mss = 1460)
+      : costs_(costs), rcvbuf_(rcvbuf), window_step_(std::min(rcvbuf / 2, mss)) {}
 
   void set_framing(const MessageFraming& m, uint64_t head);
   void clear_framing() { framing_.reset(); scanner_.reset(); pieces_.clear(); }
@@ -123,6 +127,10 @@ class Kbuf {
 
   const cpu::CostTable& costs_;
   uint64_t rcvbuf_;
+  // Receiver silly-window avoidance opens a shut window only by this much at least: an unfinished
+  // message in a shut window leaving less free room, with nothing framed for the reader to take,
+  // can never end.
+  uint64_t window_step_;
   // Message framing.
   std::optional<MessageFraming> framing_;
   std::unique_ptr<MessageScanner> scanner_;

@@ -22,6 +22,7 @@ class ReceiveQueue final : public HeldBytes {
   explicit ReceiveQueue(const tcp::Connection& c) : c_(c) {}
   uint64_t readable() const override { return c_.readable(); }
   void peek(const Visit& f) const override { c_.peek(f); }
+  uint64_t window() const override { return c_.rcv_wnd(); }
 
  private:
   const tcp::Connection& c_;
@@ -261,7 +262,8 @@ void TcpSocket::set_nodelay(bool on) {
 net::Status TcpSocket::set_framing(const MessageFraming& m) {
   if (auto ok = net::framers::validate(m.framer); !ok) return ok;
   if (m.assembly_timeout.ps < 0) return net::fail("assembly_timeout must not be negative");
-  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n));
+  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n),
+                                                static_cast<uint64_t>(stack_.tcp_params().mss.n));
   kbuf_->set_framing(m, read_);
   kbuf_changed();
   return net::success();
@@ -278,7 +280,8 @@ net::Status TcpSocket::set_delivery(const DeliveryCondition& d) {
     if (auto ok = net::framers::validate(d.framer); !ok) return ok;
   if (d.delimiter.size() > 16) return net::fail("delimiter must be 1-16 bytes");
   if (d.timeout.ps < 0) return net::fail("timeout must not be negative");
-  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n));
+  if (!kbuf_) kbuf_ = std::make_unique<Kbuf>(stack_.costs(), static_cast<uint64_t>(stack_.tcp_params().rcvbuf.n),
+                                                static_cast<uint64_t>(stack_.tcp_params().mss.n));
   kbuf_->set_condition(d, read_, read_ + readable(), hostwire::now());
   kbuf_changed();
   return net::success();

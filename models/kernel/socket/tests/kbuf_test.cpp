@@ -33,7 +33,9 @@ class FakeQueue final : public HeldBytes {
       skip = 0;
     }
   }
+  uint64_t window() const override { return window_; }
   void take(uint64_t n) { taken_ += n; }
+  uint64_t window_ = 1 << 30;
 
  private:
   std::deque<std::vector<uint8_t>> runs_;
@@ -65,7 +67,7 @@ struct Reader {
   FakeQueue q;
   Kbuf k;
   uint64_t head = 0;
-  explicit Reader(const cpu::CostTable& c, uint64_t rcvbuf = 1 << 20) : k(c, rcvbuf) {}
+  explicit Reader(const cpu::CostTable& c, uint64_t rcvbuf = 1 << 20, uint64_t mss = 1460) : k(c, rcvbuf, mss) {}
   // Takes every ready piece; returns their lengths.
   std::vector<uint64_t> take_pieces(Time now = {}) {
     std::vector<uint64_t> got;
@@ -132,6 +134,21 @@ TEST(Kbuf, AMessageLongerThanTheReceiveBufferFailsWithEmsgsizeOrFallsBackToAStre
       EXPECT_TRUE(o.fell_back);
     }
   }
+}
+
+TEST(Kbuf, AnUnfinishedLineThatFillsTheReceiveBufferIsEmsgsizeOnlyOnceTheWindowIsShut) {
+  const cpu::CostTable costs;
+  Reader r(costs, 4096, 1448);
+  MessageFraming m;
+  m.framer.kind = fr::FramerSpec::Kind::delimiter;
+  m.framer.max_message = 1 << 20;  // over the buffer: the framer's own limit never comes
+  r.k.set_framing(m, 0);
+  r.q.push(std::string(4000, 'x'));
+  EXPECT_EQ(r.k.on_bytes(r.q, 0, Time{}).error, SocketError::none) << "the window is still open: more may come";
+  r.q.window_ = 0;  // the peer filled what we offered; the 96 B left are under one MSS: it stays shut
+  const auto o = r.k.on_bytes(r.q, 0, Time{});
+  EXPECT_TRUE(o.oversize);
+  EXPECT_EQ(o.error, SocketError::msgsize);
 }
 
 TEST(Kbuf, MalformedInputIsEprotoNeverAWrongBoundary) {
