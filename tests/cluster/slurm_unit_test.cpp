@@ -22,6 +22,9 @@ TEST(SlurmArraySpec, ParsesBack) {
   EXPECT_FALSE(slurm::parse_array_spec("3-1"));
   EXPECT_FALSE(slurm::parse_array_spec("a"));
   EXPECT_FALSE(slurm::parse_array_spec(""));
+  EXPECT_FALSE(slurm::parse_array_spec("1-"));
+  EXPECT_FALSE(slurm::parse_array_spec("1,,2"));
+  EXPECT_FALSE(slurm::parse_array_spec("1-2x"));
 }
 
 TEST(SlurmChecks, PartitionTimeMem) {
@@ -30,9 +33,12 @@ TEST(SlurmChecks, PartitionTimeMem) {
   EXPECT_NE(slurm::check_partition("de bug"), "");
   EXPECT_NE(slurm::check_partition("a;rm"), "");
   EXPECT_NE(slurm::check_partition(""), "");
+  EXPECT_NE(slurm::check_partition("a,,b"), "");
+  EXPECT_NE(slurm::check_partition(",a"), "");
   for (const char* t : {"30", "10:00", "1:00:00", "2-0", "2-12:30", "1-00:00:00", "UNLIMITED", "infinite"})
     EXPECT_EQ(slurm::check_time(t), "") << t;
-  for (const char* t : {"", "1h", "1:2:3:4", "-5", "ten"}) EXPECT_NE(slurm::check_time(t), "") << t;
+  for (const char* t : {"", "1h", "1:2:3:4", "-5", "ten", "1:123", "1:", "2-", "1-2-3", "10:00:", "unlimitedx"})
+    EXPECT_NE(slurm::check_time(t), "") << t;
   for (const char* m : {"0", "512", "512M", "4G", "1T", "100k"}) EXPECT_EQ(slurm::check_mem(m), "") << m;
   for (const char* m : {"", "4GB", "G", "1.5G", "-1"}) EXPECT_NE(slurm::check_mem(m), "") << m;
 }

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -34,16 +34,36 @@ std::string array_spec(std::vector<size_t> points, std::optional<unsigned> max_p
   return out;
 }
 
+namespace {
+// Hand-written matchers for Slurm's little syntaxes (std::regex would cost a minute of every
+// fresh build's compile time for four patterns).
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// Advances `i` over at least `min` and at most `max` digits of `s`.
+bool digits(const std::string& s, size_t& i, size_t min = 1, size_t max = std::string::npos) {
+  size_t n = 0;
+  while (i < s.size() && is_digit(s[i]) && n < max) ++i, ++n;
+  return n >= min;
+}
+bool lower_equals(const std::string& s, const char* word) {
+  size_t k = 0;
+  for (; word[k]; ++k)
+    if (k >= s.size() || std::tolower(static_cast<unsigned char>(s[k])) != word[k]) return false;
+  return k == s.size();
+}
+}  // namespace
+
 std::optional<std::vector<size_t>> parse_array_spec(const std::string& spec_text) {
   const std::string spec = spec_text.substr(0, spec_text.find('%'));
-  static const std::regex item(R"((\d+)(?:-(\d+))?)");
   std::vector<size_t> out;
   std::stringstream ss(spec);
   for (std::string part; std::getline(ss, part, ',');) {
-    std::smatch m;
-    if (!std::regex_match(part, m, item)) return std::nullopt;
-    const size_t a = std::stoul(m[1]);
-    const size_t b = m[2].matched ? std::stoul(m[2]) : a;
+    // N or N-M
+    size_t i = 0;
+    if (!digits(part, i)) return std::nullopt;
+    const size_t dash = i;
+    if (i < part.size() && (part[i] != '-' || !digits(part, ++i) || i != part.size())) return std::nullopt;
+    const size_t a = std::stoul(part.substr(0, dash));
+    const size_t b = dash < part.size() ? std::stoul(part.substr(dash + 1)) : a;
     if (b < a || b - a > 1000000) return std::nullopt;
     for (size_t k = a; k <= b; ++k) out.push_back(k);
   }
@@ -52,21 +72,30 @@ std::optional<std::vector<size_t>> parse_array_spec(const std::string& spec_text
 }
 
 std::string check_partition(const std::string& p) {
-  static const std::regex re(R"([A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*)");
-  if (std::regex_match(p, re)) return "";
+  // Names of letters, digits, _ . -, separated by single commas.
+  bool ok = !p.empty() && p.front() != ',' && p.back() != ',' && p.find(",,") == std::string::npos;
+  for (char c : p)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' || c == ',');
+  if (ok) return "";
   return "'" + p + "' is not a partition name (letters, digits, _ . -; several separated by commas)";
 }
 
 std::string check_time(const std::string& t) {
-  static const std::regex re(R"(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2})");
-  static const std::regex words("unlimited|infinite", std::regex::icase);
-  if (std::regex_match(t, re) || std::regex_match(t, words)) return "";
+  // MINUTES, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS: digits, an optional -digits, then up to
+  // two :d or :dd groups.
+  size_t i = 0;
+  bool ok = digits(t, i);
+  if (ok && i < t.size() && t[i] == '-') ok = digits(t, ++i);
+  for (int g = 0; ok && g < 2 && i < t.size() && t[i] == ':'; ++g) ok = digits(t, ++i, 1, 2);
+  if ((ok && i == t.size()) || lower_equals(t, "unlimited") || lower_equals(t, "infinite")) return "";
   return "'" + t + "' is not a Slurm time limit (MINUTES, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED)";
 }
 
 std::string check_mem(const std::string& m) {
-  static const std::regex re(R"(\d+[KMGTkmgt]?)");
-  if (std::regex_match(m, re)) return "";
+  size_t i = 0;
+  bool ok = digits(m, i);
+  if (ok && i < m.size() && std::string("KMGTkmgt").find(m[i]) != std::string::npos) ++i;
+  if (ok && i == m.size()) return "";
   return "'" + m + "' is not a Slurm memory size (a number of megabytes, or with a unit: 512M, 4G, 1T)";
 }
 
