@@ -28,8 +28,9 @@ TEST(SwitchParams, SchemaListsEveryKeyWithItsDefault) {
 
 TEST(SwitchParams, BindsValuesFromAScenario) {
   ParamValues values;
-  values["switch0.mode"] = ParamValue{"cut_through"};
-  values["switch0.egress_buffer"] = ParamValue{"16KiB", 16384};
+  values["switch0.mode"].text = "cut_through";
+  values["switch0.egress_buffer"].text = "16KiB";
+  values["switch0.egress_buffer"].integer = 16384;
   auto p = bind_params<wire::SwitchParams>(values, "switch0.");
   EXPECT_TRUE(p.cut_through());
   EXPECT_EQ(p.egress_buffer.n, 16384);
