@@ -103,9 +103,7 @@ void Kbuf::set_condition(const DeliveryCondition& d, uint64_t head, uint64_t end
   restart_timeout(end - head, now);
 }
 
-Kbuf::Outcome Kbuf::on_bytes(const HeldBytes& q, uint64_t head, Time now) { return scan(q, head, now); }
-
-Kbuf::Outcome Kbuf::scan(const HeldBytes& q, uint64_t head, Time now) {
+Kbuf::Outcome Kbuf::on_bytes(const HeldBytes& q, uint64_t head, Time now) {
   Outcome o;
   const uint64_t end = head + q.readable();
   if (scanner_) {

@@ -120,7 +120,6 @@ class Kbuf {
   bool condition_holds(uint64_t readable) const;
 
  private:
-  Outcome scan(const HeldBytes& q, uint64_t head, Time now);
   void take_messages(Outcome& o);
   void arm_assembly(uint64_t end, Time now);
   void restart_timeout(uint64_t readable, Time now);

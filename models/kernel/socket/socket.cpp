@@ -200,17 +200,15 @@ bool TcpSocket::try_recv_message() {
       lengths.push_back(static_cast<uint32_t>(pieces[i].length));
     }
   }
+  // Whether the last piece taken ends its message (MSG_EOR): it is taken whole and complete.
+  const bool ends =
+      (lengths.size() > 1 || lengths[0] == piece->length) && kbuf_->pieces()[lengths.size() - 1].complete;
   const bool batch = parked_ == Parked::recv_batch;
   parked_ = Parked::none;
   submit(stack_.costs().copy_cycles(static_cast<int64_t>(n)), batch ? "tcp_recvmmsg" : "tcp_recv",
-         [this, n, batch, lengths = std::move(lengths)] {
+         [this, n, batch, ends, lengths = std::move(lengths)] {
            const Time now = hostwire::now();
            const uint64_t before = read_;
-           // Whether the last piece taken ends its message (MSG_EOR), before consumed() pops it.
-           const auto& pieces = kbuf_->pieces();
-           const auto last = lengths.size() - 1;
-           const bool ends = last < pieces.size() && (last > 0 || kbuf_->next_piece()->length == lengths[0]) &&
-                             pieces[last].complete;
            const size_t got = conn_.tcp->receive(recv_into_.first(static_cast<size_t>(n)), now);
            took(before, got, now);
            message_complete_ = ends;
@@ -308,14 +306,13 @@ void TcpSocket::kbuf_changed() {
 
 // ---------------------------------------------------------------- from the stack
 
-bool TcpSocket::on_data(const Input&) {
-  if (!kbuf_ || !kbuf_->active()) return true;
+void TcpSocket::on_data(const Input&) {
+  if (!kbuf_ || !kbuf_->active()) return;
   apply(kbuf_->on_bytes(ReceiveQueue(*conn_.tcp), read_, hostwire::now()), hostwire::now());
   update_held();
   // An error resets the conn, and the state change ends the packet's pass before
   // socket_deliver: the reader blocked on the conn is woken here to see it (sk_error_report).
   if (error_ != SocketError::none) conn_.wake_deferred = true;
-  return true;
 }
 
 void TcpSocket::note_rx(const Input& in) {
@@ -380,12 +377,16 @@ void TcpSocket::abort() {
   stack_.after_call(conn_);
 }
 
+void TcpSocket::count_wakeup() {
+  if (wakeups_) wakeups_->add();
+  stack_.socket_stats().wakeups.add();
+}
+
 void TcpSocket::wake() {
   // A blocked call resumes, or a poll fires: the thread is woken (counted; its next call pays).
   auto woke = [this] {
     woken_ = true;
-    if (wakeups_) wakeups_->add();
-    stack_.socket_stats().wakeups.add();
+    count_wakeup();
   };
   switch (parked_) {
     case Parked::none: break;
@@ -405,12 +406,8 @@ void TcpSocket::wake() {
       const bool was = woken_;
       woken_ = true;
       const bool sending = parked_ == Parked::send || parked_ == Parked::send_copy;
-      if (sending ? try_send() : try_recv()) {
-        if (wakeups_) wakeups_->add();
-        stack_.socket_stats().wakeups.add();
-      } else {
-        woken_ = was;
-      }
+      if (sending ? try_send() : try_recv()) count_wakeup();
+      else woken_ = was;
       return;
     }
   }

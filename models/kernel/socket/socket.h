@@ -117,9 +117,10 @@ class TcpSocket {
 
   // From the stack: the conn may have changed; resumes a parked call or waiter.
   void wake();
-  // From the kbuf layer: the conn's new in-order bytes (the stack's packet pass). Decides
-  // whether the reader is woken; the kernel cycles it spent are charged to the conn.
-  bool on_data(const Input& in);
+  // From the kbuf layer: the conn's new in-order bytes (the stack's packet pass) are framed and
+  // the kernel cycles it spent charged to the conn; the reader, woken at the end of the pass,
+  // takes only what the mode lets it have.
+  void on_data(const Input& in);
   // From the stack's socket_deliver layer: a packet was processed (for RX timestamps).
   void note_rx(const Input& in);
   // From the stack: a deadline the socket asked for (deadline()) has come.
@@ -138,6 +139,7 @@ class TcpSocket {
   void kbuf_changed();  // an option changed: the event list, the bytes already buffered
   void apply(const Kbuf::Outcome& o, Time now);
   void update_held();
+  void count_wakeup();
   void submit(Cycles cycles, const char* kind, std::function<void()> done);
   void finish(size_t n);  // the running call returns n
 
