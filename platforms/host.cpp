@@ -90,7 +90,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.checksum_offload = p_.driver.tx_checksum_offload;
   port.tx_descriptor = p_.driver.tx_descriptor;
   port.syscalls = &syscalls_;
-  stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, std::move(port), threads_, name_ + ".tcp");
+  stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, p_.parallel, std::move(port), threads_, name_ + ".tcp");
   ip_layer_->attach(stack_.get(), udp_.get(), driver_.get());
   driver_->on_tx_freed([this](kernel::Conn& c, int64_t) { stack_->tx_freed(c); });
   // The host's IP layer consumes VNIC 0's netdev; further VNICs stay unbound until a consumer

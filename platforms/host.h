@@ -43,12 +43,13 @@ struct HostParams {
   kernel::UdpParams udp;
   kernel::KernelParams kernel;
   tcp::TcpParams tcp;
+  kernel::ParallelParams parallel;
 
   // Each part with its key under the host: the one list that both the schema and the binding use.
   template <class F>
   void parts(F&& f) {
     f(cpu, "cpu."), f(bus, "bus."), f(memory, "memory."), f(nic, "nic."), f(driver, "driver."), f(udp, "udp."),
-        f(kernel, "kernel."), f(tcp, "tcp.");
+        f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel.");
   }
 };
 

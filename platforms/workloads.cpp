@@ -276,6 +276,9 @@ void HostWorkloads::add_tcp_bulk(const Scenario& s, uint32_t wi) {
              [sum] { return sum([](const tcp::Connection& t) { return t.fast_retransmits(); }); });
   st.formula(pre + "timeouts", "timeouts", "retransmission timeouts",
              [sum] { return sum([](const tcp::Connection& t) { return t.timeouts(); }); });
+  st.formula(pre + "spurious_retransmits", "segments",
+             "retransmissions the receivers turned out not to need (their original had arrived; Eifel, RFC 3522)",
+             [sum] { return sum([](const tcp::Connection& t) { return t.spurious_retransmits(); }); });
   // Each receiver's digest equals its sender's over the same bytes: checked when the run ends.
   auto intact = [senders, sink](std::string* why) {
     bool all = true;

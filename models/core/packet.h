@@ -40,6 +40,7 @@ struct Packet {
   Time created{};          // when the source handed the frame to its MAC
   Time received{};         // when the receiving NIC took its last bit (the hardware RX timestamp)
   bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
+  bool retransmission = false;  // the sender's TCP sent these bytes before (not on the wire; for monitors)
 
   Packet() = default;
   // Copies only the header bytes in use: a frame is copied per ring, mirror and duplicate.
@@ -54,6 +55,7 @@ struct Packet {
     created = o.created;
     received = o.received;
     fcs_bad = o.fcs_bad;
+    retransmission = o.retransmission;
     return *this;
   }
   // An empty packet again, without clearing header bytes nobody will read.
@@ -65,6 +67,7 @@ struct Packet {
     created = {};
     received = {};
     fcs_bad = false;
+    retransmission = false;
   }
 
   // Frame length from destination MAC to the end of the payload (no preamble, no FCS).

@@ -54,4 +54,42 @@ inline std::optional<std::vector<TsharkFrame>> tshark_read(const std::string& pa
   return frames;
 }
 
+// What tshark's TCP sequence analysis flags in a capture (one pass): frames per label.
+struct TcpAnalysis {
+  long retransmission = 0, fast_retransmission = 0, out_of_order = 0, lost_segment = 0, malformed = 0;
+  long spurious_retransmission = 0;
+  long any_retransmission = 0;  // frames with one of retransmission, fast retransmission, out of order
+  bool ok = false;
+};
+
+// `path` may hold both directions of a conversation (mergecap): tshark then also sees the ACKs,
+// which its spurious-retransmission label needs (data retransmitted after it was acknowledged).
+inline TcpAnalysis tshark_analysis(const std::string& path) {
+  const std::string labels[] = {"tcp.analysis.retransmission", "tcp.analysis.fast_retransmission",
+                                "tcp.analysis.out_of_order",    "tcp.analysis.lost_segment",
+                                "_ws.malformed",                "tcp.analysis.spurious_retransmission"};
+  constexpr int kLabels = 6;
+  std::string filter, fields;
+  for (const auto& l : labels) filter += (filter.empty() ? "" : " || ") + l, fields += " -e " + l;
+  const std::string command = "tshark -r '" + path + "' -o tcp.analyze_sequence_numbers:TRUE -Y '" + filter +
+                              "' -T fields -E separator=, -E occurrence=f" + fields + " 2>/dev/null";
+  TcpAnalysis a;
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return a;
+  char line[256];
+  while (std::fgets(line, sizeof line, pipe)) {
+    bool set[kLabels] = {};
+    int column = 0;
+    for (const char* c = line; *c && column < kLabels; ++c) {
+      if (*c == ',') ++column;
+      else if (*c != '\n') set[column] = true;
+    }
+    a.retransmission += set[0], a.fast_retransmission += set[1], a.out_of_order += set[2];
+    a.lost_segment += set[3], a.malformed += set[4], a.spurious_retransmission += set[5];
+    a.any_retransmission += set[0] || set[1] || set[2];
+  }
+  a.ok = pclose(pipe) == 0;
+  return a;
+}
+
 }  // namespace hostwire::testing

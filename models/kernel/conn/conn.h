@@ -74,6 +74,7 @@ class Conn {
   int vcd_below = -1;          // VCD signal of bytes_below
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any
+  bool parallel = false;        // new data leaves through the parallel send path (kernel/conn/parallel_send.h)
   // Cycles layers spent beyond their fixed cost in the running pass (a framer's scan); charged
   // in a follow-up item on the conn's core. The socket's wake-up waits for the end of the pass
   // and for that item.

@@ -23,7 +23,7 @@ const char* list_state(tcp::State s) {
 }  // namespace
 
 TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
-                   HostPort port, ThreadIds& threads, const std::string& stat_name)
+                   const ParallelParams& parallel, HostPort port, ThreadIds& threads, const std::string& stat_name)
     : sc_module(name),
       ctx_(ctx),
       kp_(kp),
@@ -63,7 +63,8 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
                               "received bytes kbuf dropped: a bad message under policy error, or an unfinished "
                               "message at the peer's close"),
           ctx.stats().gauge(stat_name + ".kbuf.bytes", "B", "received bytes the kbuf layer holds for readers"),
-          ctx.vcd().wire(stat_name + ".kbuf.bytes", 32)} {
+          ctx.vcd().wire(stat_name + ".kbuf.bytes", 32)},
+      parallel_(*this, parallel) {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -86,6 +87,26 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
                       "payload bytes the host's conns received in order (read, held for the applications, or "
                       "dropped unread with a conn)",
                       [this] { return static_cast<double>(bytes_received()); });
+  // Reordering as the host's conns saw it: as receivers (segments above a hole, and data that
+  // was here already) and as senders (retransmissions the receiver turned out not to need).
+  auto sum = [this](auto f) {
+    return [this, f] {
+      uint64_t n = 0;
+      for (const auto& c : conns_) n += f(*c->tcp);
+      return static_cast<double>(n);
+    };
+  };
+  ctx.stats().formula(stat_name + ".out_of_order_segments", "segments",
+                      "segments with data the host's conns received above a hole",
+                      sum([](const tcp::Connection& t) { return t.out_of_order_segments(); }));
+  ctx.stats().formula(stat_name + ".duplicate_segments", "segments",
+                      "segments whose data the host's conns had all received already (a spurious retransmission "
+                      "or a copy)",
+                      sum([](const tcp::Connection& t) { return t.duplicate_segments(); }));
+  ctx.stats().formula(stat_name + ".spurious_retransmits", "segments",
+                      "retransmissions whose original had arrived: the ACK covering them echoes an older timestamp "
+                      "(Eifel, RFC 3522)",
+                      sum([](const tcp::Connection& t) { return t.spurious_retransmits(); }));
   dirty_.resize(static_cast<size_t>(port_.cpu->cores()));
   trace_track_ = ctx.trace().track(stat_name, "conn states");
 
@@ -108,6 +129,10 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   // Signals exist from the start: conns a listener accepts during the run have none.
   if (!sc_core::sc_is_running()) c.vcd_below = ctx_.vcd().wire(fmt::format("{}.conn{}.bytes_below", name_, c.id), 32);
   if (tp_.limit_output_bytes.n > 0) c.tcp->set_transmit_gate([this, cp](uint64_t len) { return tsq_admit(*cp, len); });
+  if (parallel_.on()) {
+    c.parallel = true;
+    c.tcp->set_piece_mode(true);
+  }
   c.tcp->on_state_change = [this, cp](tcp::State, tcp::State to, Time now) {
     state_changed(*cp, to, now);
   };
@@ -314,13 +339,15 @@ Cycles TcpStack::output_cycles(const Conn& c) const {
 void TcpStack::collect_output(Conn& c) {
   c.bytes_admitted = 0;
   auto& out = c.tcp->output();
-  if (out.empty()) return;
-  for (auto& s : out) {
-    c.bytes_outbox += s.payload.length;
-    c.outbox.push_back(std::move(s));
+  if (!out.empty()) {
+    for (auto& s : out) {
+      c.bytes_outbox += s.payload.length;
+      c.outbox.push_back(std::move(s));
+    }
+    out.clear();
+    run_output(c);
   }
-  out.clear();
-  run_output(c);
+  if (c.parallel) parallel_.pump(c);
 }
 
 void TcpStack::run_output(Conn& c) {
@@ -346,7 +373,7 @@ void TcpStack::run_output(Conn& c) {
   port_.cpu->core(c.core).submit(std::move(w));
 }
 
-void TcpStack::emit(Conn& c, const tcp::Segment& s) {
+void TcpStack::emit(Conn& c, const tcp::Segment& s, int core) {
   Frame* f = ctx_.frames().get();
   net::EthernetHeader eth{};
   eth.dst = port_.neighbour(c.peer);
@@ -367,11 +394,12 @@ void TcpStack::emit(Conn& c, const tcp::Segment& s) {
     return;
   }
   if (super) f->packet.payload = s.payload;
+  f->packet.retransmission = s.retransmission;
   f->packet.id = ctx_.next_packet_id();
   f->packet.created = hostwire::now();
   segments_out_.add();
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
-  port_.transmit(f, c.core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
+  port_.transmit(f, core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
   if (c.id) trace_below(c);
 }
 
@@ -396,6 +424,13 @@ bool TcpStack::tsq_admit(Conn& c, uint64_t len) {
     c.bytes_admitted += static_cast<int64_t>(len);
     return true;
   }
+  if (!c.tsq_throttled) tsq_throttled_.add();
+  c.tsq_throttled = true;
+  return false;
+}
+
+bool TcpStack::tsq_room(Conn& c) {
+  if (tp_.limit_output_bytes.n == 0 || c.bytes_below + c.bytes_outbox <= tsq_limit(c)) return true;
   if (!c.tsq_throttled) tsq_throttled_.add();
   c.tsq_throttled = true;
   return false;

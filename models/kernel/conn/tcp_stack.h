@@ -34,6 +34,7 @@
 #include "cpu/cpu.h"
 #include "kernel/conn/conn.h"
 #include "kernel/conn/event_list.h"
+#include "kernel/conn/parallel_send.h"
 #include "kernel/socket/socket.h"
 #include "kernel/tcp/connection.h"
 #include "net/address.h"
@@ -113,7 +114,7 @@ struct SocketStats {
 class TcpStack : public sc_core::sc_module {
  public:
   TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelParams& kp, const tcp::TcpParams& tp,
-           HostPort port, ThreadIds& threads, const std::string& stat_name);
+           const ParallelParams& parallel, HostPort port, ThreadIds& threads, const std::string& stat_name);
 
   // From IP input on `core`: a TCP segment for this host from `source` (the stack owns the frame).
   void receive(Frame* f, net::Ipv4Address source, size_t tcp_offset, int core);
@@ -130,6 +131,11 @@ class TcpStack : public sc_core::sc_module {
   void open_active(Conn& c);
   void after_call(Conn& c);  // an application call changed the engine: push output, re-arm timers
   void count_syscall() { if (port_.syscalls) port_.syscalls->add(); }
+  // What a write of `bytes` costs the calling thread beyond the system call: the copy into the
+  // kernel, or nothing on a parallel-send conn (its PEs copy from the pinned user pages).
+  Cycles write_cycles(const Conn& c, uint64_t bytes) const {
+    return c.parallel ? Cycles{} : costs().copy_cycles(static_cast<int64_t>(bytes));
+  }
   void bytes_written(uint64_t n) { app_tx_.add(n); }
   void bytes_read(uint64_t n) { app_rx_.add(n); }
   cpu::Cpu& cpu() { return *port_.cpu; }
@@ -167,6 +173,7 @@ class TcpStack : public sc_core::sc_module {
   ProtocolDatabase& protocols() { return db_; }
   size_t conns() const { return conns_.size(); }
   uint64_t frames_queued() const;  // in conns' serialisation queues
+  const ParallelSend& parallel() const { return parallel_; }
   // Summed over conns, for per-host reports.
   uint64_t retransmitted_segments() const;
   uint64_t bytes_received() const;  // payload bytes received in order (tcp::Connection::bytes_received)
@@ -210,7 +217,13 @@ class TcpStack : public sc_core::sc_module {
   bool tsq_admit(Conn& c, uint64_t len);
   void tsq_freed(Conn& c);
   void trace_below(Conn& c);
-  void emit(Conn& c, const tcp::Segment& s);
+  void emit(Conn& c, const tcp::Segment& s, int core);  // onto `core`'s TX queue
+  void emit(Conn& c, const tcp::Segment& s) { emit(c, s, c.core); }
+  void flush(int core) { port_.flush(core); }
+  // TCP small queues for the parallel send path: room for another chunk below the conn, else
+  // the conn is marked throttled and TX completions resume it.
+  bool tsq_room(Conn& c);
+  friend class ParallelSend;  // the send path's other half: it emits on PEs' queues
 
   SimContext& ctx_;
   KernelParams kp_;
@@ -247,6 +260,7 @@ class TcpStack : public sc_core::sc_module {
   Counter& deferred_items_;
   SocketStats socket_stats_;
   std::unordered_map<std::string, Counter*> state_entries_;
+  ParallelSend parallel_;  // last: it registers its stats under the stack's name
 };
 
 }  // namespace hostwire::kernel

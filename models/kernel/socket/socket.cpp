@@ -96,7 +96,7 @@ bool TcpSocket::try_send() {
   const uint64_t n = std::min<uint64_t>(len, send_space());
   if (n == 0) return false;  // the send buffer is full: sleep until ACKs free space
   parked_ = Parked::none;
-  submit(stack_.costs().copy_cycles(static_cast<int64_t>(n)), "tcp_send", [this, n, copy] {
+  submit(stack_.write_cycles(conn_, n), "tcp_send", [this, n, copy] {
     const Time now = hostwire::now();
     size_t taken;
     if (copy) {

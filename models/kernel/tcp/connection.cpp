@@ -327,6 +327,7 @@ void Connection::on_segment(const Segment& s, Time now) {
   if (ts_fresh && !s.has(rst) && rcv_.older_than_recent(h.options.timestamps->tsval)) ts_fresh = false;
 
   if (!simultaneous && !rcv_.acceptable(seg_start, len)) {
+    if (s.payload.length > 0 && seg_start + len <= rcv_nxt()) rcv_.note_duplicate();  // all of it is here
     if (!s.has(rst)) {
       if (state_ == State::time_wait && s.has(fin)) time_wait_at_ = now + p_.msl + p_.msl;
       send_ack(now);

@@ -122,6 +122,8 @@ class Connection : private SegmentOut {
   }
   std::optional<SendPiece> reserve(uint64_t max_bytes, Time now);
   std::optional<Segment> build(const SendPiece& piece, Time now);
+  uint64_t window_room() const { return syn_acked_ && can_output() ? snd_.window_room() : 0; }
+  void note_piece_demand(uint64_t want) { snd_.note_piece_demand(want); }
 
   const SendPath& send_path() const { return snd_; }
   const ReceivePath& receive_path() const { return rcv_; }
@@ -165,6 +167,9 @@ class Connection : private SegmentOut {
   uint64_t zero_window_probes() const { return snd_.counters().zero_window_probes; }
   uint64_t dupacks_received() const { return snd_.counters().dupacks_received; }
   uint64_t challenge_acks() const { return challenge_acks_; }
+  uint64_t spurious_retransmits() const { return snd_.counters().spurious_retransmits; }
+  uint64_t out_of_order_segments() const { return rcv_.out_of_order_segments(); }
+  uint64_t duplicate_segments() const { return rcv_.duplicate_segments(); }
 
  private:
   bool synchronized() const;

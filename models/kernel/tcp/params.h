@@ -29,7 +29,9 @@ struct TcpParams {
   Time rto_max = Time::from_s(120);
   Time rto_initial = Time::from_s(1);
   Time msl = Time::from_s(30);
-  int64_t dupthresh = 3;
+  // Linux net.ipv4.tcp_reordering: how much reordering the sender tolerates in what the receiver
+  // reports (its duplicate ACKs and SACK blocks) before it declares a hole lost.
+  int64_t reordering = 3;
   std::string congestion = "cubic";
   int64_t initial_window = 10;
   int64_t syn_retries = 6;
@@ -60,7 +62,8 @@ struct TcpParams {
     v(rto_initial, "rto_initial", "retransmission timeout before the first RTT sample (RFC 6298: 1 s)",
       Limits::positive());
     v(msl, "msl", "maximum segment lifetime; TIME_WAIT lasts twice this", Limits::non_negative());
-    v(dupthresh, "dupthresh", "duplicate ACKs (count) or SACKed segments above a hole that declare it lost",
+    v(reordering, "reordering", "reordering tolerated (Linux tcp_reordering): duplicate ACKs (count) or SACKed "
+      "segments above a hole that declare it lost; raise it where the path reorders (parallel send)",
       Limits::range(1, 1000));
     v.choice(congestion, "congestion", "congestion control algorithm", {"newreno", "cubic"});
     v(initial_window, "initial_window", "initial congestion window in segments (count)", Limits::range(1, 1000));

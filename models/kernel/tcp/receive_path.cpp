@@ -51,6 +51,8 @@ bool ReceivePath::on_data(const Segment& s, uint64_t seg_start, Time now) {
   if (keep > 0) {
     const Reassembly::Insert in = rq_.insert(start, s.payload.sub(0, keep));
     bytes_received_ += in.in_order;
+    if (in.out_of_order) ++out_of_order_segments_;
+    if (in.duplicate) ++duplicate_segments_;
     const uint32_t cap = static_cast<uint32_t>(p_.mss.n) - (timestamps_ ? kTimestampsOptionBytes : 0);
     rcv_mss_ = std::max(rcv_mss_, std::min(keep, cap));
     // Out of order, a filled hole or a duplicate: ACK at once (RFC 5681 section 4.2, Linux

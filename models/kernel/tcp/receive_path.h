@@ -56,6 +56,11 @@ class ReceivePath {
   uint64_t readable() const { return rq_.readable(); }
   const Reassembly& reassembly() const { return rq_; }
   uint64_t bytes_received() const { return bytes_received_; }  // payload bytes received in order
+  // Segments with data that arrived above a hole (out of order), and segments whose data was
+  // all here already (duplicates: a retransmission whose original had arrived, or a copy).
+  uint64_t out_of_order_segments() const { return out_of_order_segments_; }
+  uint64_t duplicate_segments() const { return duplicate_segments_; }
+  void note_duplicate() { ++duplicate_segments_; }  // one the connection found below RCV.NXT
 
   // ACKs.
   void request_ack() { ack_now_ = true; }
@@ -87,6 +92,7 @@ class ReceivePath {
   bool ack_now_ = false;
   std::optional<Time> delack_at_;
   uint64_t bytes_received_ = 0;
+  uint64_t out_of_order_segments_ = 0, duplicate_segments_ = 0;
 };
 
 }  // namespace hostwire::tcp

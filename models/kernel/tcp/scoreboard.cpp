@@ -53,6 +53,10 @@ Scoreboard::Acked Scoreboard::ack(uint64_t ack) {
         if (r.start < lost_mark_) --sacked_count_below_mark_;
       }
       ++a.segments;
+      if (r.ever_retrans) {
+        ++a.retransmitted_segments;
+        a.latest_retransmit = std::max(a.latest_retransmit, r.sent);
+      }
       q_.pop_front();
     } else {  // the peer acknowledged part of a segment: keep the rest
       r.start += n;
@@ -129,14 +133,14 @@ uint64_t Scoreboard::sack(uint64_t start, uint64_t end) {
   return sacked_bytes_ - before;
 }
 
-void Scoreboard::update_lost(uint64_t dupthresh, uint64_t smss) {
+void Scoreboard::update_lost(uint64_t reordering, uint64_t smss) {
   if (sacked_count_ == 0) return;
   for (size_t i = index_at_or_after(lost_mark_); i < q_.size(); ++i) {
     SentSegment& r = q_[i];
     const uint64_t own_bytes = r.sacked ? r.len : 0, own_count = r.sacked ? 1 : 0;
     const uint64_t above_bytes = sacked_bytes_ - sacked_bytes_below_mark_ - own_bytes;
     const uint64_t above_count = sacked_count_ - sacked_count_below_mark_ - own_count;
-    if (above_count < dupthresh && above_bytes <= (dupthresh - 1) * smss) break;
+    if (above_count < reordering && above_bytes <= (reordering - 1) * smss) break;
     if (!r.sacked && !r.lost) {
       r.lost = true;  // a retransmitted one stays in pipe through its retransmission
       lost_bytes_ += r.len;

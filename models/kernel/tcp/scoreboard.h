@@ -43,6 +43,8 @@ class Scoreboard {
     Time first_sent{};             // send time of the oldest never-retransmitted record acked
     bool has_first_sent = false;
     uint64_t newly_acked_unsacked = 0;  // bytes acknowledged that were not SACKed before
+    uint64_t retransmitted_segments = 0;  // records fully acknowledged that had been retransmitted
+    Time latest_retransmit{};             // the latest (re)transmission among them
   };
 
   void reset(uint64_t una);
@@ -64,7 +66,7 @@ class Scoreboard {
   // Marks the records [start, end) fully covers as SACKed; returns the bytes newly SACKed.
   uint64_t sack(uint64_t start, uint64_t end);
   // Moves the lost marker (IsLost with DupThresh, RFC 6675 section 4).
-  void update_lost(uint64_t dupthresh, uint64_t smss);
+  void update_lost(uint64_t reordering, uint64_t smss);
   bool first_lost() const { return !q_.empty() && q_.front().lost && !q_.front().sacked; }
   void mark_first_lost();  // NewReno: the segment at snd.una is presumed lost (RFC 6582)
   void mark_all_lost();    // retransmission timeout: everything unSACKed is lost (go-back-N)

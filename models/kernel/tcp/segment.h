@@ -14,6 +14,9 @@ namespace hostwire::tcp {
 struct Segment {
   net::TcpHeader header;
   PayloadSlice payload;
+  // Not on the wire: the sender sent these bytes before (a repair). Monitors and captures'
+  // oracles tell a repair from a first transmission that left out of order by it.
+  bool retransmission = false;
 
   bool has(uint16_t flag) const { return (header.flags & flag) != 0; }
   // Sequence space the segment occupies: payload bytes, plus one each for SYN and FIN.

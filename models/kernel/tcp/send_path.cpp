@@ -59,6 +59,14 @@ uint64_t SendPath::unsent_bytes() const {
   return end > nxt ? end - nxt : 0;
 }
 
+uint64_t SendPath::window_room() const {
+  const Scoreboard& sb = st_.scoreboard;
+  const uint64_t nxt = sb.high_data(), wnd_end = sb.una() + st_.snd_wnd;
+  const uint64_t usable = wnd_end > nxt ? wnd_end - nxt : 0;
+  const uint64_t cw = cwnd(), pipe = bytes_in_flight();
+  return std::min({unsent_bytes(), usable, cw > pipe ? cw - pipe : 0});
+}
+
 // ---------------------------------------------------------------------------------------------
 // Acknowledgements
 
@@ -72,7 +80,7 @@ uint64_t SendPath::take_sacks(const Segment& s, uint64_t reference) {
     const uint64_t r = space.unwrap(h.options.sack[i].right, reference);
     if (r > l) newly_sacked += st_.scoreboard.sack(l, r);
   }
-  if (newly_sacked > 0) st_.scoreboard.update_lost(static_cast<uint64_t>(p_.dupthresh), st_.options.mss);
+  if (newly_sacked > 0) st_.scoreboard.update_lost(static_cast<uint64_t>(p_.reordering), st_.options.mss);
   return newly_sacked;
 }
 
@@ -118,7 +126,7 @@ bool SendPath::on_ack(const Segment& s, uint64_t seg_start, Time now, bool ts_fr
     if (newly_sacked > 0 && st_.cc) tell_cc(now, newly_sacked, Time{});
     if (st_.recovery == RecoveryPhase::open && sb.outstanding() > 0) {
       const bool lost =
-          st_.dupacks >= static_cast<uint64_t>(p_.dupthresh) || (st_.options.sack && sb.first_lost());
+          st_.dupacks >= static_cast<uint64_t>(p_.reordering) || (st_.options.sack && sb.first_lost());
       // RFC 6582 section 3.2 step 1 (recover): no new episode for duplicates of data sent
       // before the last one began; an ACK that reached `recover` has seen all of it.
       if (lost && (st_.options.sack || sb.una() >= st_.recover)) enter_recovery(now);
@@ -149,6 +157,9 @@ void SendPath::on_new_ack(const Segment& s, uint64_t ack64, Time now, bool ts_fr
   }
   if (sample.ps > 0) st_.rtt.sample(sample);
   st_.consecutive_timeouts = 0;
+  if (acked.retransmitted_segments > 0 && h.options.timestamps && h.options.timestamps->tsecr != 0 &&
+      seq_lt(h.options.timestamps->tsecr, ts_now(acked.latest_retransmit)))
+    st_.counters.spurious_retransmits += acked.retransmitted_segments;
 
   switch (st_.recovery) {
     case RecoveryPhase::fast:
@@ -230,7 +241,8 @@ void SendPath::output(Time now, SegmentOut& out) {
     }
     break;
   }
-  st_.cwnd_limited = cwnd_blocked;
+  // In piece mode the holder says whether cwnd holds its new data back (note_piece_demand).
+  if (!piece_mode_ || cwnd_blocked) st_.cwnd_limited = cwnd_blocked;
   // Data waits and nothing is in flight to bring an ACK: only the window can be closed
   // (Nagle and cwnd never hold back the first segment). Probe it (RFC 9293 3.8.6.1).
   if (sb.outstanding() == 0 && unsent_bytes() > 0 && !st_.rto_at && !st_.persist_at) arm_persist(now);
@@ -335,6 +347,7 @@ void SendPath::retransmit(SentSegment& r, Time now, SegmentOut& out) {
   st_.scoreboard.on_retransmit(r, now);
   ++st_.counters.retransmitted_segments;
   st_.counters.retransmitted_bytes += data_len;
+  s.retransmission = true;
   out.emit(std::move(s), now);
 }
 
@@ -389,6 +402,11 @@ std::optional<SendPiece> SendPath::reserve(uint64_t max_bytes, Time now) {
   const bool with_fin = st_.fin_queued && nxt + len == dend;
   record_sent(nxt, len, with_fin, now);
   return SendPiece{nxt, static_cast<uint32_t>(len), with_fin};
+}
+
+void SendPath::note_piece_demand(uint64_t want) {
+  const uint64_t cw = cwnd(), pipe = bytes_in_flight();
+  st_.cwnd_limited = unsent_bytes() > 0 && (cw > pipe ? cw - pipe : 0) < want;
 }
 
 std::optional<Segment> SendPath::build(const SendPiece& piece, Time now, SegmentOut& out) {

@@ -63,6 +63,9 @@ struct SendCounters {
   uint64_t bytes_acked = 0;                     // payload bytes cumulatively acknowledged
   uint64_t data_segments_sent = 0;              // with payload, first transmissions
   uint64_t zero_window_probes = 0, dupacks_received = 0;
+  // Retransmitted segments whose original had arrived: the ACK that covered them echoes a
+  // timestamp older than their retransmission (the Eifel test, RFC 3522). Needs timestamps.
+  uint64_t spurious_retransmits = 0;
 };
 
 // The congestion-control algorithm held by value: copying clones it (CongestionControl::clone()),
@@ -208,6 +211,10 @@ class SendPath {
   // The next piece of new data, at most `max_bytes`: as much as output() would send in one
   // segment now (cwnd, the peer's window, sender SWS avoidance, Nagle, the TSO maximum).
   std::optional<SendPiece> reserve(uint64_t max_bytes, Time now);
+  // The holder wants `want` bytes of new data at once: congestion control counts the send as
+  // cwnd-limited (and grows cwnd) while cwnd leaves less room than that, as Linux counts TSO
+  // deferral. Without it a holder that batches would look application-limited.
+  void note_piece_demand(uint64_t want);
   // The segment of a reserved piece; none when its bytes are no longer held (acknowledged
   // meanwhile, through a retransmission) or it was never reserved.
   std::optional<Segment> build(const SendPiece& piece, Time now, SegmentOut& out);
@@ -247,6 +254,9 @@ class SendPath {
   uint64_t ssthresh() const;
   uint64_t bytes_in_flight() const { return st_.scoreboard.pipe(st_.dup_bytes); }
   uint64_t unsent_bytes() const;  // once established
+  // New data the windows would let leave now, all segments together: min(cwnd - pipe, the
+  // peer's window beyond SND.NXT, what is unsent). Piece holders size their batches by it.
+  uint64_t window_room() const;
   RecoveryPhase recovery() const { return st_.recovery; }
 
  private:
