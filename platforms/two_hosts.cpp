@@ -27,7 +27,9 @@ void TwoHosts::params(std::vector<ParamSpec>& out) {
   for (const char* h : kHosts) host_params(out, h);
 }
 
-std::vector<std::string> TwoHosts::taps() { return {"link0.a_to_b", "link0.b_to_a"}; }
+// A link direction as its frames leave the sender, or a host's port as good frames arrive (with
+// link0.b_to_a, host_b.mac.rx is what a capture on host_b's port holds).
+std::vector<std::string> TwoHosts::taps() { return {"link0.a_to_b", "link0.b_to_a", "host_a.mac.rx", "host_b.mac.rx"}; }
 
 void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   Captures::check(s, taps(), errors);
@@ -74,6 +76,10 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   link_.b_to_a.out.bind(a_->nic().mac.rx);
   for (const auto& tap : Captures::requested(s)) {
     auto hook = captures_.open(tap);
+    if (tap == "host_a.mac.rx" || tap == "host_b.mac.rx") {
+      (tap == "host_a.mac.rx" ? a_ : b_)->nic().mac.rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
+      continue;
+    }
     wire::LinkChannel& ch = tap == "link0.a_to_b" ? link_.a_to_b : link_.b_to_a;
     ch.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
   }

@@ -41,6 +41,7 @@ struct Packet {
   Time received{};         // when the receiving NIC took its last bit (the hardware RX timestamp)
   bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
   bool retransmission = false;  // the sender's TCP sent these bytes before (not on the wire; for monitors)
+  bool flow_open = false;  // a stage before the MAC began this frame's trace arrow (a PE's chunk)
 
   Packet() = default;
   // Copies only the header bytes in use: a frame is copied per ring, mirror and duplicate.
@@ -56,6 +57,7 @@ struct Packet {
     received = o.received;
     fcs_bad = o.fcs_bad;
     retransmission = o.retransmission;
+    flow_open = o.flow_open;
     return *this;
   }
   // An empty packet again, without clearing header bytes nobody will read.
@@ -68,6 +70,7 @@ struct Packet {
     received = {};
     fcs_bad = false;
     retransmission = false;
+    flow_open = false;
   }
 
   // Frame length from destination MAC to the end of the payload (no preamble, no FCS).

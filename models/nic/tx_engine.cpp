@@ -152,7 +152,10 @@ void DescriptorTxEngine::read_frames(Batch& b) {
       if (cut) {
         for (const Packet& sp : segments_scratch_) {
           Frame* f = ctx_.frames().copy(sp);
-          f->packet.id = ctx_.next_packet_id();
+          // The first segment continues the super-frame's trace arrow (its id); the others start their own.
+          const bool continues = sp.flow_open && &sp == &segments_scratch_.front();
+          f->packet.id = continues ? d.frame->packet.id : ctx_.next_packet_id();
+          f->packet.flow_open = continues;
           bytes += f->packet.frame_bytes();
           b.frames.push_back(f);
         }

@@ -70,7 +70,7 @@ void Mac::start_next() {
   if (on_tx_start) on_tx_start(f->packet);
   if (ctx_.trace().recording(f->packet.id, hostwire::now()))
     ctx_.trace().slice(trace_tx_, "queued", f->packet.created, hostwire::now() - f->packet.created, f->packet.id,
-                       TraceEventWriter::Flow::begin);
+                       f->packet.flow_open ? TraceEventWriter::Flow::step : TraceEventWriter::Flow::begin);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   auto status = tx->nb_transport_fw(f->gp, phase, delay);

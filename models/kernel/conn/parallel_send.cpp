@@ -36,9 +36,9 @@ ParallelSend::ParallelSend(TcpStack& stack, const ParallelParams& p) : stack_(st
     pe.chunks = &st.counter(k + ".chunks", "chunks", "chunks this PE prepared");
     pe.bytes = &st.counter(k + ".bytes", "B", "payload bytes this PE prepared");
     pe.cycles = &st.counter(k + ".cycles", "cycles", "cycles this PE spent preparing chunks");
+    pe.track = stack.context().trace().track(stack.stat_name() + ".parallel", fmt::format("pe{}", i));
     pes_.push_back(pe);
   }
-  trace_track_ = stack.context().trace().track(stack.stat_name(), "parallel send");
 }
 
 int ParallelSend::core_of(const Conn& c, int pe) const {
@@ -181,9 +181,6 @@ void ParallelSend::prepared(Conn& c, Chunk k) {
   pe.chunks->add();
   pe.bytes->add(k.bytes);
   const int core = core_of(c, k.pe);
-  if (stack_.context().trace().recording(now))
-    stack_.context().trace().slice(trace_track_, "chunk", k.reserved_at, now - k.reserved_at, 0,
-                                   TraceEventWriter::Flow::none);
   for (const auto& piece : k.pieces) {
     if (auto s = c.tcp->build(piece, now)) k.segments.push_back(std::move(*s));
     else stale_->add();
@@ -207,7 +204,15 @@ void ParallelSend::prepared(Conn& c, Chunk k) {
 
 void ParallelSend::post(Conn& c, Chunk& k, int core) {
   in_hand_ -= k.bytes;
-  for (const auto& s : k.segments) stack_.emit(c, s, core);
+  // The chunk on its PE's track, from reservation to posting, with an arrow to its first frame.
+  auto& trace = stack_.context().trace();
+  for (size_t i = 0; i < k.segments.size(); ++i) {
+    const bool first = i == 0 && trace.is_open();
+    const uint64_t id = stack_.emit(c, k.segments[i], core, first);
+    if (first && id && trace.recording(id, k.reserved_at))
+      trace.slice(pes_[static_cast<size_t>(k.pe)].track, "chunk", k.reserved_at, hostwire::now() - k.reserved_at, id,
+                  TraceEventWriter::Flow::begin);
+  }
   if (!k.segments.empty()) stack_.flush(core);
   pump(c);  // the PE has room for another chunk
 }

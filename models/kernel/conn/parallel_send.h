@@ -110,6 +110,7 @@ class ParallelSend {
     Counter* chunks = nullptr;
     Counter* bytes = nullptr;
     Counter* cycles = nullptr;
+    int track = -1;  // its chunks on the timeline
   };
 
   int core_of(const Conn& c, int pe) const;
@@ -133,7 +134,6 @@ class ParallelSend {
   Counter* prep_cycles_ = nullptr;
   Counter* stale_ = nullptr;
   Counter* waited_ = nullptr;
-  int trace_track_ = -1;
 };
 
 }  // namespace hostwire::kernel

@@ -373,7 +373,7 @@ void TcpStack::run_output(Conn& c) {
   port_.cpu->core(c.core).submit(std::move(w));
 }
 
-void TcpStack::emit(Conn& c, const tcp::Segment& s, int core) {
+uint64_t TcpStack::emit(Conn& c, const tcp::Segment& s, int core, bool flow_open) {
   Frame* f = ctx_.frames().get();
   net::EthernetHeader eth{};
   eth.dst = port_.neighbour(c.peer);
@@ -391,16 +391,19 @@ void TcpStack::emit(Conn& c, const tcp::Segment& s, int core) {
   if (!layout) {
     HW_LOG(log_, error, "conn {}: cannot build a segment: {}", c.id, layout.error());
     f->gp.release();
-    return;
+    return 0;
   }
   if (super) f->packet.payload = s.payload;
   f->packet.retransmission = s.retransmission;
+  f->packet.flow_open = flow_open;
   f->packet.id = ctx_.next_packet_id();
   f->packet.created = hostwire::now();
   segments_out_.add();
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
+  const uint64_t id = f->packet.id;
   port_.transmit(f, core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
   if (c.id) trace_below(c);
+  return id;
 }
 
 // ---------------------------------------------------------------- TCP small queues

@@ -217,7 +217,9 @@ class TcpStack : public sc_core::sc_module {
   bool tsq_admit(Conn& c, uint64_t len);
   void tsq_freed(Conn& c);
   void trace_below(Conn& c);
-  void emit(Conn& c, const tcp::Segment& s, int core);  // onto `core`'s TX queue
+  // Onto `core`'s TX queue; the frame's packet id (0: none was built). `flow_open`: a stage
+  // before began its trace arrow.
+  uint64_t emit(Conn& c, const tcp::Segment& s, int core, bool flow_open = false);
   void emit(Conn& c, const tcp::Segment& s) { emit(c, s, c.core); }
   void flush(int core) { port_.flush(core); }
   // TCP small queues for the parallel send path: room for another chunk below the conn, else
