@@ -133,3 +133,79 @@ TEST(TcpSendPieces, NoPiecesBeforeTheHandshakeOrBeyondAClosedWindow) {
 
 }  // namespace
 }  // namespace hostwire::tcp
+
+namespace hostwire::tcp {
+namespace {
+
+TEST(TcpSendPieces, WindowRoomIsWhatReservationsCanTakeAndBatchingHoldersStillGrowCwnd) {
+  // A holder that waits for 16 segments of room (a chunk) and says so with note_piece_demand():
+  // what it reserves then is window_room() to within one MSS, and cwnd grows as for a sender
+  // that is never application-limited.
+  TcpParams p;
+  PathParams path;
+  path.delay = Time::from_us(200);
+  Pipe pipe(p, p, path, path);
+  Connection& a = pipe.a;
+  a.set_piece_mode(true);
+  uint64_t batches = 0;
+  pipe.on_pump = [&](Time now) {
+    const uint64_t want = 16 * uint64_t{a.send_mss()};
+    a.note_piece_demand(want);
+    const uint64_t room = a.window_room();
+    if (room < want && a.bytes_in_flight() > 0) return;
+    uint64_t took = 0;
+    while (auto pc = a.reserve(room - took, now)) {
+      took += pc->len;
+      a.output().push_back(*a.build(*pc, now));
+    }
+    if (took == 0) return;
+    ++batches;
+    EXPECT_LE(took, room);
+    if (a.unsent_bytes() > 0) {
+      EXPECT_LT(room - took, a.send_mss());  // what is left of the room is less than a segment
+    }
+  };
+  pipe.connect();
+  pipe.bulk(16 << 20);
+  EXPECT_TRUE(pipe.run_until([&] { return pipe.both_closed(); }, Time::from_s(200)));
+  EXPECT_EQ(pipe.received_digest(), pipe.sent_digest());
+  EXPECT_GT(batches, 50u);
+  EXPECT_GT(a.cwnd(), 200 * uint64_t{a.send_mss()});
+}
+
+TEST(TcpReordering, SpuriousRetransmissionsAreFoundByTheirTimestampsAndToleranceAvoidsThem) {
+  // 2 % of segments held back 40 us (about 35 segments at 10 Gbps), no loss: every retransmission
+  // is spurious, and the receiver gets its bytes twice. The sender's Eifel test sees those whose
+  // original arrived first (a retransmission that overtakes its held-back original is not
+  // visible to it: the ACK echoes the retransmission); tolerating 100 segments retransmits nothing.
+  for (int64_t tolerance : {3, 100}) {
+    SCOPED_TRACE(tolerance);
+    TcpParams p;
+    p.reordering = tolerance;
+    PathParams ab;
+    ab.rate = Rate::from_gbps(10);
+    ab.reorder = 0.02;
+    ab.reorder_delay = Time::from_us(40);
+    PathParams ba;
+    ba.rate = Rate::from_gbps(10);
+    Pipe pipe(p, p, ab, ba);
+    pipe.connect();
+    pipe.bulk(8 << 20);
+    EXPECT_TRUE(pipe.run_until([&] { return pipe.both_closed(); }, Time::from_s(200)));
+    EXPECT_EQ(pipe.received_digest(), pipe.sent_digest());
+    EXPECT_GT(pipe.b.out_of_order_segments(), 50u);
+    if (tolerance == 3) {
+      EXPECT_GT(pipe.a.retransmitted_segments(), 10u);
+      EXPECT_LE(pipe.a.spurious_retransmits(), pipe.a.retransmitted_segments());
+      EXPECT_EQ(pipe.b.duplicate_segments(), pipe.a.retransmitted_segments());
+      EXPECT_GT(pipe.a.spurious_retransmits(), 0u);
+    } else {
+      EXPECT_EQ(pipe.a.retransmitted_segments(), 0u);
+      EXPECT_EQ(pipe.a.spurious_retransmits(), 0u);
+      EXPECT_EQ(pipe.b.duplicate_segments(), 0u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hostwire::tcp
