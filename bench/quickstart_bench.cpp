@@ -15,6 +15,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -33,14 +37,17 @@ struct Measured {
   double activations;
 };
 
-Measured run_in_child(const std::string& yaml, const std::string& frames_metric) {
+Measured run_in_child(const std::string& yaml, const std::string& frames_metric,
+                      const std::vector<std::string>& overrides = {}) {
   int fds[2];
   if (pipe(fds) != 0) return {0, 0, 0};
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
     HostwireCatalog catalog;
-    auto r = load_scenario_text(yaml, "bench.yaml", catalog);
+    LoadOptions options;
+    options.overrides = overrides;
+    auto r = load_scenario_text(yaml, "bench.yaml", catalog, options);
     Measured m{0, 0, 0};
     if (r.scenario) {
       SimContext ctx(r.scenario->seed());
@@ -63,21 +70,27 @@ Measured run_in_child(const std::string& yaml, const std::string& frames_metric)
   return m;
 }
 
-void BM_LineRate(benchmark::State& state, const char* frame_size) {
-  const std::string yaml = std::string("platform: link_pair\nduration: 100ms\n") +
-                           "workloads:\n  - {name: w, type: frame_generator, pattern: line_rate, frame_size: " +
-                           frame_size + "}\n";
-  const double simulated_s = 0.1;
+// Runs `yaml` (simulating `simulated_s`) once per iteration and reports `unit`s (the metric
+// `metric` counts) per wall-second, wall-seconds per simulated second and activations per unit.
+void measure(benchmark::State& state, const std::string& yaml, const char* metric, double simulated_s,
+             const char* unit, const std::vector<std::string>& overrides = {}) {
   Measured total{0, 0, 0};
   for (auto _ : state) {
-    Measured m = run_in_child(yaml, "link0.a_to_b.frames_delivered");
+    Measured m = run_in_child(yaml, metric, overrides);
     if (m.frames == 0) state.SkipWithError("simulation failed");
     state.SetIterationTime(m.wall_s);
     total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
   }
-  state.counters["frames_per_wall_s"] = total.frames / total.wall_s;
+  state.counters[std::string(unit) + "s_per_wall_s"] = total.frames / total.wall_s;
   state.counters["wall_s_per_sim_s"] = total.wall_s / (simulated_s * static_cast<double>(state.iterations()));
-  state.counters["activations_per_frame"] = total.activations / total.frames;
+  state.counters[std::string("activations_per_") + unit] = total.activations / total.frames;
+}
+
+void BM_LineRate(benchmark::State& state, const char* frame_size) {
+  const std::string yaml = std::string("platform: link_pair\nduration: 100ms\n") +
+                           "workloads:\n  - {name: w, type: frame_generator, pattern: line_rate, frame_size: " +
+                           frame_size + "}\n";
+  measure(state, yaml, "link0.a_to_b.frames_delivered", 0.1, "frame");
 }
 
 // Datagrams read by host_b's receiver threads, 1472 B payloads (1518 B frames) at line rate.
@@ -88,17 +101,7 @@ void BM_TwoHosts(benchmark::State& state, int send_batch, int recv_batch) {
       "workloads:\n  - {{name: w, type: udp_stream, from: host_a, to: host_b, flows: 64, threads: 2, "
       "payload: 1472B, batch: {}}}\n",
       recv_batch, send_batch);
-  const double simulated_s = 0.2;
-  Measured total{0, 0, 0};
-  for (auto _ : state) {
-    Measured m = run_in_child(yaml, "workloads.w.rx_datagrams");
-    if (m.frames == 0) state.SkipWithError("simulation failed");
-    state.SetIterationTime(m.wall_s);
-    total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
-  }
-  state.counters["packets_per_wall_s"] = total.frames / total.wall_s;
-  state.counters["wall_s_per_sim_s"] = total.wall_s / (simulated_s * static_cast<double>(state.iterations()));
-  state.counters["activations_per_packet"] = total.activations / total.frames;
+  measure(state, yaml, "workloads.w.rx_datagrams", 0.2, "packet");
 }
 
 // One bulk TCP flow at 10 Gbps (1448 B segments) through the kernel model: software
@@ -109,21 +112,21 @@ void BM_BulkTcp(benchmark::State& state, const char* tso) {
       "parameters: {{link0: {{rate: 10Gbps, propagation: 1us}}, host_a: {{nic: {{tso: {}}}}}}}\n"
       "workloads:\n  - {{name: w, type: tcp_bulk, from: host_a, to: host_b}}\n",
       tso);
-  const double simulated_s = 0.2;
-  Measured total{0, 0, 0};
-  for (auto _ : state) {
-    Measured m = run_in_child(yaml, "host_b.tcp.segments_in");
-    if (m.frames == 0) state.SkipWithError("simulation failed");
-    state.SetIterationTime(m.wall_s);
-    total.wall_s += m.wall_s, total.frames += m.frames, total.activations += m.activations;
-  }
-  state.counters["packets_per_wall_s"] = total.frames / total.wall_s;
-  state.counters["wall_s_per_sim_s"] = total.wall_s / (simulated_s * static_cast<double>(state.iterations()));
-  state.counters["activations_per_packet"] = total.activations / total.frames;
+  measure(state, yaml, "host_b.tcp.segments_in", 0.2, "packet");
+}
+
+// The parallel-send experiment as scenarios/parallel_send.yaml has it (one conn at 40 Gbps, its
+// chunks prepared by 4 PEs, 20 ms) in `order`; packets are data segments host_b received.
+void BM_ParallelSend(benchmark::State& state, const char* order) {
+  std::ifstream file(HOSTWIRE_SOURCE_DIR "/scenarios/parallel_send.yaml");
+  const std::string yaml((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  measure(state, yaml, "host_b.tcp.segments_in", 0.02, "packet", {std::string("host_a.tcp.parallel.order=") + order});
 }
 
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_ParallelSend, free, "free")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(BM_ParallelSend, doorbell, "doorbell")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_BulkTcp, software_segmentation, "false")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_BulkTcp, tso, "true")->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(BM_TwoHosts, send_recv, 1, 1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);

@@ -56,8 +56,28 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
       tx_(std::make_unique<DescriptorTxEngine>(ctx, p_, max_frame_bytes,
                                                TxPorts{rings_, dma_port_, mac, interrupts_, register_writes_}, stat_name)),
       register_file_(ctx, registers, rings_, *tx_, interrupts_, register_writes_) {
-  mac.on_receive = [this](Packet& p) { rx_.receive(p); };
-  mac.on_tx_start = [this](const Packet& p) { tx_->frame_started(p); };
+  mac.on_receive = [this](Packet& p) {
+    tcp_monitor_.received(p.header_bytes());
+    rx_.receive(p);
+  };
+  mac.on_tx_start = [this](const Packet& p) {
+    tcp_monitor_.sent(p.header_bytes(), p.retransmission);
+    tx_->frame_started(p);
+  };
+  auto& st = ctx.stats();
+  const TcpMonitorCounts* tcp = &tcp_monitor_.counts();
+  st.formula(stat_name + ".tx_reordered_segments", "segments",
+             "TCP first transmissions that left below their flow's highest sequence already sent (wire reordering)",
+             [tcp] { return static_cast<double>(tcp->reordered); });
+  st.formula(stat_name + ".tx_retransmitted_segments", "segments", "TCP retransmissions that left",
+             [tcp] { return static_cast<double>(tcp->retransmitted); });
+  st.formula(stat_name + ".tx_reorder_distance_max", "B",
+             "largest distance of a reordered segment's start below its flow's highest sequence",
+             [tcp] { return static_cast<double>(tcp->max_distance); });
+  st.formula(stat_name + ".rx_acked_segments", "segments",
+             "TCP data segments that arrived already acknowledged by this port (an ACK covering them had left): "
+             "retransmissions the receiver did not need, or copies",
+             [tcp] { return static_cast<double>(tcp->arrived_acked); });
 }
 
 }  // namespace hostwire::nic

@@ -35,6 +35,7 @@
 #include "nic/params.h"
 #include "nic/registers.h"
 #include "nic/rx_path.h"
+#include "nic/tcp_monitor.h"
 #include "nic/tx_engine.h"
 #include "wire/mac.h"
 
@@ -70,6 +71,7 @@ class Nic : public sc_core::sc_module {
   RxPath rx_;
   std::unique_ptr<TxEngine> tx_;
   NicRegisters register_file_;
+  TcpWireMonitor tcp_monitor_;  // TCP as a capture at the port sees it (nic/tcp_monitor.h)
 };
 
 }  // namespace hostwire::nic

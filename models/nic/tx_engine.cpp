@@ -24,16 +24,6 @@ DescriptorTxEngine::DescriptorTxEngine(SimContext& ctx, const NicParams& params,
   for (int r = 0; r < ports_.rings.rings(); ++r)
     ring_frames_.push_back(&ctx.stats().counter(stat_name + ".ring" + std::to_string(r) + ".tx_frames", "frames",
                                                 "frames sent from this TX ring"));
-  auto& st = ctx.stats();
-  const TxOrderCounts* order = &order_.counts();
-  st.formula(stat_name + ".tx_reordered_segments", "segments",
-             "TCP first transmissions that left below their flow's highest sequence already sent (wire reordering)",
-             [order] { return static_cast<double>(order->reordered); });
-  st.formula(stat_name + ".tx_retransmitted_segments", "segments", "TCP retransmissions that left",
-             [order] { return static_cast<double>(order->retransmitted); });
-  st.formula(stat_name + ".tx_reorder_distance_max", "B",
-             "largest distance of a reordered segment's start below its flow's highest sequence",
-             [order] { return static_cast<double>(order->max_distance); });
   vcd_buffer_ = ctx.vcd().wire(stat_name + ".tx_buffer_bytes", 32);
   sc_core::sc_spawn_options opt;
   opt.spawn_method();
@@ -186,7 +176,6 @@ void DescriptorTxEngine::finish_batch(Batch& b) {
   for (Frame* f : b.frames) {
     frames_.add();
     ring_frames_[static_cast<size_t>(b.ring)]->add();
-    order_.observe(f->packet.header_bytes(), f->packet.retransmission);
     ports_.mac.send(f);
   }
   // Completions written back in one burst (to the ring's first slot); they count toward the

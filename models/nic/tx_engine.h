@@ -26,7 +26,6 @@
 #include "nic/dma.h"
 #include "nic/interrupts.h"
 #include "nic/params.h"
-#include "nic/tx_order.h"
 #include "wire/mac.h"
 
 namespace hostwire::nic {
@@ -101,7 +100,6 @@ class DescriptorTxEngine final : public TxEngine {
 
   std::vector<Counter*> ring_frames_;
   Counter& descriptors_;
-  TxOrderMonitor order_;  // every frame to the MAC, in wire order
   Counter& frames_;
   Counter& segments_;
   Counter& tso_frames_;
