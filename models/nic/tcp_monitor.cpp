@@ -38,33 +38,49 @@ bool TcpWireMonitor::parse(std::span<const uint8_t> h, Segment& s) {
   return true;
 }
 
+uint32_t& TcpWireMonitor::entry(Map& map, Cache& cache, const Key& key, uint32_t value, bool& fresh) {
+  fresh = false;
+  if (cache.value && cache.key == key) return *cache.value;
+  auto [it, made] = map.try_emplace(key, value);
+  fresh = made;
+  cache = Cache{key, &it->second};
+  return it->second;
+}
+
 void TcpWireMonitor::sent(std::span<const uint8_t> h, bool retransmission) {
   Segment s;
   if (!parse(h, s)) return;
-  auto [it, fresh] = highest_.try_emplace(s.key, s.end);
+  bool fresh;
+  uint32_t& highest = entry(highest_, highest_cache_, s.key, s.end, fresh);
   if (s.payload > 0) {
     ++counts_.segments;
     if (retransmission) {
       ++counts_.retransmitted;
-    } else if (!fresh && seq_before(s.seq, it->second)) {
+    } else if (!fresh && seq_before(s.seq, highest)) {
       ++counts_.reordered;
-      const uint64_t distance = it->second - s.seq;
+      const uint64_t distance = highest - s.seq;
       if (distance > counts_.max_distance) counts_.max_distance = distance;
     }
   }
-  if (!fresh && seq_before(it->second, s.end)) it->second = s.end;
+  if (!fresh && seq_before(highest, s.end)) highest = s.end;
   if (s.has_ack) {  // what this port has acknowledged of the reverse flow
     const Key reverse{s.key.dst_ip, s.key.src_ip, s.key.dst_port, s.key.src_port};
-    auto [a, first] = acked_.try_emplace(reverse, s.ack);
-    if (!first && seq_before(a->second, s.ack)) a->second = s.ack;
+    uint32_t& acked = entry(acked_, acked_cache_, reverse, s.ack, fresh);
+    if (!fresh && seq_before(acked, s.ack)) acked = s.ack;
   }
 }
 
 void TcpWireMonitor::received(std::span<const uint8_t> h) {
   Segment s;
   if (!parse(h, s) || s.payload == 0) return;
-  auto it = acked_.find(s.key);
-  if (it != acked_.end() && !seq_before(it->second, s.seq + s.payload)) ++counts_.arrived_acked;
+  const uint32_t* acked = nullptr;
+  if (received_cache_.value && received_cache_.key == s.key) {
+    acked = received_cache_.value;
+  } else if (auto it = acked_.find(s.key); it != acked_.end()) {
+    received_cache_ = Cache{s.key, &it->second};
+    acked = &it->second;
+  }
+  if (acked && !seq_before(*acked, s.seq + s.payload)) ++counts_.arrived_acked;
 }
 
 }  // namespace hostwire::nic

@@ -52,9 +52,18 @@ class TcpWireMonitor {
     bool has_ack;
   };
   static bool parse(std::span<const uint8_t> h, Segment& s);
+  // The flow's entry in `map`, through a one-entry cache (a port's frames come in runs of one
+  // flow; unordered_map entries never move). `fresh`: it was just made, with `value`.
+  using Map = std::unordered_map<Key, uint32_t, KeyHash>;
+  struct Cache {
+    Key key{};
+    uint32_t* value = nullptr;
+  };
+  static uint32_t& entry(Map& map, Cache& cache, const Key& key, uint32_t value, bool& fresh);
 
-  std::unordered_map<Key, uint32_t, KeyHash> highest_;  // per flow sent: sequence after the highest byte
-  std::unordered_map<Key, uint32_t, KeyHash> acked_;    // per flow received: the highest ACK this port sent for it
+  Map highest_;  // per flow sent: sequence after the highest byte
+  Map acked_;    // per flow received: the highest ACK this port sent for it
+  Cache highest_cache_, acked_cache_, received_cache_;
   TcpMonitorCounts counts_;
 };
 
