@@ -32,6 +32,19 @@ void host_params(std::vector<ParamSpec>& out, const std::string& h) {
   p.parts([&](auto& part, const char* key) { collect_schema<std::decay_t<decltype(part)>>(out, h + "." + key); });
 }
 
+void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
+                       std::vector<InputError>& errors) {
+  const auto par = bind_params<kernel::ParallelParams>(s.values, prefix + "tcp.parallel.");
+  const std::string first = prefix + "tcp.parallel.first_core", pes = prefix + "tcp.parallel.pes";
+  if (par.first_core >= cores)
+    errors.push_back({s.at(first).origin, first,
+                      fmt::format("core {} but the host has {} cores ({})", par.first_core, cores, cores_key)});
+  if (par.pes > cores)
+    errors.push_back({s.at(pes).origin, pes,
+                      fmt::format("{} processing elements but the host has {} cores ({}): each PE is a core of its own",
+                                  par.pes, cores, cores_key)});
+}
+
 HostParams bind_host_params(const ParamValues& values, const std::string& h) {
   HostParams p;
   p.parts([&](auto& part, const char* key) { part = bind_params<std::decay_t<decltype(part)>>(values, h + "." + key); });

@@ -21,6 +21,7 @@
 #include "bus/memory.h"
 #include "bus/mmio.h"
 #include "core/params.h"
+#include "core/scenario.h"
 #include "core/sim.h"
 #include "cpu/cpu.h"
 #include "kernel/conn/tcp_stack.h"
@@ -54,6 +55,10 @@ struct HostParams {
 };
 
 void host_params(std::vector<ParamSpec>& out, const std::string& host);
+// Checks a host's parameters against each other: `prefix` is its key prefix ("host_a." or a
+// star's "host."), `cores` its core count and `cores_key` where that count was set.
+void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
+                       std::vector<InputError>& errors);
 HostParams bind_host_params(const ParamValues& values, const std::string& host);
 
 class Host : public sc_core::sc_module {

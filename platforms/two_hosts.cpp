@@ -53,6 +53,10 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     return std::pair{bind_params<cpu::CpuParams>(s.values, host + ".cpu.").cores, host + ".cpu.cores"};
   };
   check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, "link0", errors);
+  for (const char* h : kHosts) {
+    const auto [n, key] = cores(h);
+    check_host_params(s, std::string(h) + ".", n, key, errors);
+  }
 }
 
 TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)

@@ -209,6 +209,19 @@ TEST(ScenarioLoad, UdpStreamWithMoreThreadsThanCoresIsRejectedAtItsKey) {
   EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
 }
 
+TEST(ScenarioLoad, ParallelSendNeedsACoreForEveryPe) {
+  const char* text =
+      "platform: two_hosts\nduration: 1ms\nparameters:\n  host_a:\n    cpu: {cores: 4}\n"
+      "    tcp: {parallel: {pes: 6, first_core: 1}}\n";
+  EXPECT_EQ(only_error(load(text)),
+            "s.yaml:6:27: host_a.tcp.parallel.pes: 6 processing elements but the host has 4 cores (host_a.cpu.cores): "
+            "each PE is a core of its own");
+  EXPECT_EQ(only_error(load(text, {"host_a.tcp.parallel.pes=4", "host_a.tcp.parallel.first_core=4"})),
+            "--set: host_a.tcp.parallel.first_core: core 4 but the host has 4 cores (host_a.cpu.cores)");
+  auto r = load(text, {"host_a.tcp.parallel.pes=4"});
+  EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+}
+
 TEST(ScenarioLoad, StarHostGroupsAreAListWithLocatedErrorsPerItem) {
   const std::string text =
       "platform: star\n"
