@@ -5,6 +5,7 @@
 #include "net/ethernet.h"
 #include "net/ipv4.h"
 #include "net/tcp.h"
+#include "nic/rule_params.h"
 
 namespace hostwire {
 
@@ -33,7 +34,7 @@ void host_params(std::vector<ParamSpec>& out, const std::string& h) {
 }
 
 void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
-                       std::vector<InputError>& errors) {
+                       std::vector<InputError>& errors, bool rules) {
   const auto par = bind_params<kernel::ParallelParams>(s.values, prefix + "tcp.parallel.");
   const std::string first = prefix + "tcp.parallel.first_core", pes = prefix + "tcp.parallel.pes";
   if (par.first_core >= cores)
@@ -43,6 +44,32 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
     errors.push_back({s.at(pes).origin, pes,
                       fmt::format("{} processing elements but the host has {} cores ({}): each PE is a core of its own",
                                   par.pes, cores, cores_key)});
+  if (!rules) return;
+  // Classifier rules: each item's text fields, and its targets against the NIC's VNICs and rings.
+  const auto nic = bind_params<nic::NicParams>(s.values, prefix + "nic.");
+  const std::string rules_key = prefix + "nic.rules";
+  const ParamValue& list = s.at(rules_key);
+  auto item_error = [&](size_t i, const std::string& field, const std::string& problem) {
+    const auto& item = list.items.at(i);
+    const auto it = item.find(field);
+    errors.push_back({it != item.end() ? it->second.origin : list.origin, fmt::format("{}[{}].{}", rules_key, i, field),
+                      problem});
+  };
+  for (size_t i = 0; i < nic.rules.size(); ++i) {
+    const auto& r = nic.rules[i];
+    std::string field, problem;
+    if (!nic::plan_rule(r, field, problem)) {
+      item_error(i, field, problem);
+      continue;
+    }
+    const int64_t rings = nic.vnics * nic.rings_per_vnic;
+    if (r.action == "to_vnic" && r.target >= nic.vnics)
+      item_error(i, "target", fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", r.target, nic.vnics, prefix));
+    if (r.action == "to_ring" && r.target >= rings)
+      item_error(i, "target", fmt::format("RX ring {} but the NIC has {} (vnics x rings_per_vnic)", r.target, rings));
+    if (r.mirror >= nic.vnics)
+      item_error(i, "mirror", fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", r.mirror, nic.vnics, prefix));
+  }
 }
 
 HostParams bind_host_params(const ParamValues& values, const std::string& h) {

@@ -102,7 +102,7 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   check_host_workloads<GroupHostNames>(s, check_name, cores, link.mtu.n, "the links (link.mtu)", errors);
   for (const auto& g : p.hosts) {
     const auto [n, key] = cores(g.name);
-    check_host_params(s, "host.", n, key, errors);
+    check_host_params(s, "host.", n, key, errors, &g == &p.hosts.front());
   }
   // The server side of a workload is one host.
   for (const auto& w : s.workloads) {

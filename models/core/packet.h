@@ -42,6 +42,7 @@ struct Packet {
   bool fcs_bad = false;    // set when the wire corrupts a bit: the receiving MAC's FCS check fails
   bool retransmission = false;  // the sender's TCP sent these bytes before (not on the wire; for monitors)
   bool flow_open = false;  // a stage before the MAC began this frame's trace arrow (a PE's chunk)
+  uint32_t original_length = 0;  // a copy cut to a snap length: the frame's length before (0: not cut)
 
   Packet() = default;
   // Copies only the header bytes in use: a frame is copied per ring, mirror and duplicate.
@@ -58,6 +59,7 @@ struct Packet {
     fcs_bad = o.fcs_bad;
     retransmission = o.retransmission;
     flow_open = o.flow_open;
+    original_length = o.original_length;
     return *this;
   }
   // An empty packet again, without clearing header bytes nobody will read.
@@ -71,6 +73,7 @@ struct Packet {
     fcs_bad = false;
     retransmission = false;
     flow_open = false;
+    original_length = 0;
   }
 
   // Frame length from destination MAC to the end of the payload (no preamble, no FCS).

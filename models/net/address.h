@@ -4,7 +4,9 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace hostwire::net {
 
@@ -23,5 +25,8 @@ struct Ipv4Address {
 
 std::string to_string(Ipv4Address a);          // "192.168.0.1"
 std::string to_string(const MacAddress& mac);  // "02:00:00:00:00:01"
+// The inverses: dotted quad, and six hex pairs separated by ':' or '-'; nullopt otherwise.
+std::optional<Ipv4Address> parse_ipv4(std::string_view text);
+std::optional<MacAddress> parse_mac(std::string_view text);
 
 }  // namespace hostwire::net

@@ -103,7 +103,12 @@ net::Result<int32_t> Classifier::add_rule(const Rule& rule) {
     c.ip_protocol = *m.ip_protocol;
     c.ip_protocol_mask = 0xff;
   }
-  if (m.src_ip || m.dst_ip || m.ip_protocol) c.layers_required |= layer::ipv4;
+  if (m.dscp) {
+    if (*m.dscp > 63) return net::fail("classifier: DSCP above 63");
+    c.dscp = *m.dscp;
+    c.dscp_mask = 0x3f;
+  }
+  if (m.src_ip || m.dst_ip || m.ip_protocol || m.dscp) c.layers_required |= layer::ipv4;
   if (m.src_port) {
     c.src_port_first = m.src_port->first;
     c.src_port_last = m.src_port->last;
@@ -136,7 +141,7 @@ bool Classifier::CompiledRule::matches(const FlowKey& k) const {
          ((k.dst_mac & dst_mac_mask) == dst_mac) & ((k.src_mac & src_mac_mask) == src_mac) &
          ((k.ether_type & ether_type_mask) == ether_type) & ((k.vlan_id & vlan_id_mask) == vlan_id) &
          ((k.src_ip & src_ip_mask) == src_ip) & ((k.dst_ip & dst_ip_mask) == dst_ip) &
-         ((k.ip_protocol & ip_protocol_mask) == ip_protocol) &
+         ((k.ip_protocol & ip_protocol_mask) == ip_protocol) & ((k.dscp & dscp_mask) == dscp) &
          (k.src_port >= src_port_first) & (k.src_port <= src_port_last) &
          (k.dst_port >= dst_port_first) & (k.dst_port <= dst_port_last);
 }

@@ -57,6 +57,7 @@ struct Match {
   std::optional<Ipv4Prefix> src_ip;
   std::optional<Ipv4Prefix> dst_ip;
   std::optional<uint8_t> ip_protocol;
+  std::optional<uint8_t> dscp;  // IPv4 DSCP, 0..63
   std::optional<PortRange> src_port;
   std::optional<PortRange> dst_port;
 };
@@ -153,7 +154,7 @@ class Classifier {
     uint32_t src_ip, src_ip_mask, dst_ip, dst_ip_mask;
     uint16_t ether_type, ether_type_mask, vlan_id, vlan_id_mask;
     uint16_t src_port_first, src_port_last, dst_port_first, dst_port_last;
-    uint8_t ip_protocol, ip_protocol_mask;
+    uint8_t ip_protocol, ip_protocol_mask, dscp, dscp_mask;
     uint8_t layers_required, layers_forbidden;
     int32_t priority;
     int32_t id;

@@ -30,6 +30,7 @@ FlowKey flow_key(const net::ParsedFrame& frame) {
   k.src_ip = frame.ipv4->src.value;
   k.dst_ip = frame.ipv4->dst.value;
   k.ip_protocol = frame.ipv4->protocol;
+  k.dscp = frame.ipv4->dscp;
   if (frame.ipv4->is_fragment()) k.layers |= layer::fragment;
   if (frame.tcp) {
     k.layers |= layer::l4;
@@ -66,6 +67,7 @@ FlowKey flow_key(std::span<const uint8_t> f) {
   if (ip[0] >> 4 != 4 || ihl < net::kIpv4MinHeaderBytes || f.size() < off + ihl) return k;
   k.layers |= layer::ipv4;
   k.ip_protocol = ip[9];
+  k.dscp = ip[1] >> 2;
   k.src_ip = net::load_be32(ip + 12);
   k.dst_ip = net::load_be32(ip + 16);
   // Flags and fragment offset: MF bit or a non-zero offset (RFC 791 section 3.1).

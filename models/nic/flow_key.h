@@ -29,6 +29,7 @@ struct FlowKey {
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
   uint8_t ip_protocol = 0;
+  uint8_t dscp = 0;         // IPv4 DSCP (the TOS byte's upper 6 bits)
   uint8_t layers = 0;       // layer:: bits
 
   bool has(uint8_t l) const { return (layers & l) == l; }

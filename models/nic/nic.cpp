@@ -1,5 +1,6 @@
 #include "nic/nic.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace hostwire::nic {
@@ -62,8 +63,10 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
   };
   mac.on_tx_start = [this](const Packet& p) {
     tcp_monitor_.sent(p.header_bytes(), p.retransmission);
+    if (rx_.mirrors_transmitted()) rx_.mirror_transmitted(p);
     tx_->frame_started(p);
   };
+  install_rules(ctx, stat_name);
   auto& st = ctx.stats();
   const TcpMonitorCounts* tcp = &tcp_monitor_.counts();
   st.formula(stat_name + ".tx_reordered_segments", "segments",
@@ -78,6 +81,59 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
              "TCP data segments that arrived already acknowledged by this port (an ACK covering them had left): "
              "retransmissions the receiver did not need, or copies",
              [tcp] { return static_cast<double>(tcp->arrived_acked); });
+}
+
+void Nic::install_rules(SimContext& ctx, const std::string& stat_name) {
+  // Each scenario rule with its counters and mirror policy; a rule with a later `at` (or an
+  // `until`) is installed (removed) by a process at that simulated time.
+  struct Change {
+    Time at;
+    size_t rule;
+    bool install;
+  };
+  std::vector<Change> changes;
+  auto& st = ctx.stats();
+  for (size_t i = 0; i < p_.rules.size(); ++i) {
+    std::string field, problem;
+    auto plan = plan_rule(p_.rules[i], field, problem);
+    if (!plan) throw std::invalid_argument(fmt::format("{}: rules[{}].{}: {}", stat_name, i, field, problem));
+    const std::string n = fmt::format("{}.rule{}", stat_name, i);
+    RxPath::MirrorPolicy pol;
+    pol.sample = plan->sample;
+    pol.snap = plan->snap;
+    pol.both_directions = plan->both_directions;
+    pol.rng = ctx.rng(n + ".sample");
+    pol.matched = &st.counter(n + ".matched", "frames", "frames this rule matched (received; sent too for a "
+                              "both-directions mirror)");
+    if (plan->rule.action.mirror_vnic) {
+      pol.mirrored = &st.counter(n + ".mirrored", "frames", "mirror copies this rule handed to its VNIC's ring");
+      pol.sampled_out = &st.counter(n + ".sampled_out", "frames", "matching frames the 1-in-N sampling left uncopied");
+    }
+    planned_.push_back(Planned{*std::move(plan), std::move(pol), -1});
+    if (planned_.back().plan.at.ps == 0) install(i);
+    else changes.push_back({planned_.back().plan.at, i, true});
+    if (planned_.back().plan.until.ps != 0) changes.push_back({planned_.back().plan.until, i, false});
+  }
+  if (changes.empty()) return;
+  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.at < b.at; });
+  sc_core::sc_spawn(
+      [this, changes] {
+        for (const Change& c : changes) {
+          const Time now = hostwire::now();
+          if (c.at > now) sc_core::wait(to_sc(c.at - now));
+          if (c.install) install(c.rule);
+          else if (planned_[c.rule].id >= 0) rx_.classifier().remove_rule(planned_[c.rule].id);
+        }
+      },
+      "rules");
+}
+
+void Nic::install(size_t i) {
+  Planned& pl = planned_[i];
+  auto id = rx_.classifier().add_rule(pl.plan.rule);
+  if (!id) throw std::invalid_argument("nic rules[" + std::to_string(i) + "]: " + id.error());
+  pl.id = *id;
+  rx_.set_policy(*id, pl.policy);
 }
 
 }  // namespace hostwire::nic

@@ -72,6 +72,15 @@ class Nic : public sc_core::sc_module {
   std::unique_ptr<TxEngine> tx_;
   NicRegisters register_file_;
   TcpWireMonitor tcp_monitor_;  // TCP as a capture at the port sees it (nic/tcp_monitor.h)
+  // The scenario's classifier rules (NicParams::rules), installed at their times.
+  struct Planned {
+    RulePlan plan;
+    RxPath::MirrorPolicy policy;
+    int32_t id = -1;  // the classifier's, once installed
+  };
+  std::vector<Planned> planned_;
+  void install_rules(SimContext& ctx, const std::string& stat_name);
+  void install(size_t rule);
 };
 
 }  // namespace hostwire::nic

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/params.h"
 #include "core/units.h"
 #include "net/result.h"
 #include "nic/moderation.h"
 #include "nic/rss.h"
+#include "nic/rule_params.h"
 
 namespace hostwire::nic {
 
@@ -31,6 +33,7 @@ struct NicParams {
   bool tso = true;
   Bytes tso_max_size{65536};  // Linux GSO_MAX_SIZE
   Time register_latency = Time::from_ns(0);
+  std::vector<RuleParams> rules;  // the classifier's match-action rules (nic/rule_params.h)
 
   template <class V>
   void visit(V& v) {
@@ -63,6 +66,8 @@ struct NicParams {
       Limits::range(1, 65536));
     v(register_latency, "register_latency", "time a register write (doorbell, unmask) takes inside the NIC after the bus",
       Limits::non_negative());
+    v.list(rules, "rules", "classifier rules, looked at before the default path (destination MAC -> VNIC -> RSS): "
+           "match fields, an action, a mirror VNIC with sampling and a snap length, install and removal times", 64);
   }
 
   // The text fields are checked here (the params layer only knows they are text).

@@ -16,7 +16,10 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
       dropped_rule_(ctx.stats().counter(stat_name + ".rx_dropped_rule", "frames", "frames a classifier rule dropped")),
       dropped_ring_(ctx.stats().counter(stat_name + ".rx_dropped_ring_full", "frames",
                                         "frames dropped: the chosen RX ring had no free descriptor (all rings)")),
-      mirrored_(ctx.stats().counter(stat_name + ".rx_mirrored", "frames", "mirror copies delivered to a second VNIC")) {
+      mirrored_(ctx.stats().counter(stat_name + ".rx_mirrored", "frames",
+                                    "mirror copies of received frames handed to a second VNIC's ring")),
+      tx_mirrored_(ctx.stats().counter(stat_name + ".tx_mirrored", "frames",
+                                       "mirror copies of sent frames (both-directions rules) handed to a VNIC's ring")) {
   auto& st = ctx.stats();
   for (int r = 0; r < rings_.rings(); ++r) {
     const std::string q = stat_name + ".ring" + std::to_string(r);
@@ -32,10 +35,11 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
     uint64_t delivered = 0, dropped = 0;
     for (const Counter* c : ring_delivered_) delivered += c->value();
     for (const Counter* c : ring_dropped_) dropped += c->value();
-    const uint64_t copies = frames_.value() - dropped_rule_.value() + mirrored_.value();
+    const uint64_t copies = frames_.value() - dropped_rule_.value() + mirrored_.value() + tx_mirrored_.value();
     if (copies == delivered + dropped) return std::string();
-    return fmt::format("{}: {} frames classified ({} rule drops, {} mirror copies) != {} into rings + {} ring drops",
-                       stat_name, frames_.value(), dropped_rule_.value(), mirrored_.value(), delivered, dropped);
+    return fmt::format("{}: {} frames classified ({} rule drops, {} + {} mirror copies) != {} into rings + {} ring drops",
+                       stat_name, frames_.value(), dropped_rule_.value(), mirrored_.value(), tx_mirrored_.value(),
+                       delivered, dropped);
   });
 }
 
@@ -49,10 +53,50 @@ void RxPath::receive(Packet& p) {
   } else {
     deliver(d.primary.ring, p);
   }
-  if (d.mirror) {
-    mirrored_.add();
-    deliver(d.mirror->ring, p);
+  mirror(d, p, false);
+}
+
+void RxPath::set_policy(int32_t rule, MirrorPolicy policy) {
+  mirrors_tx_ = mirrors_tx_ || policy.both_directions;
+  policies_.insert_or_assign(rule, std::move(policy));
+}
+
+void RxPath::mirror(const Decision& d, const Packet& p, bool transmitted) {
+  auto it = d.rule == kDefaultPath ? policies_.end() : policies_.find(d.rule);
+  MirrorPolicy* pol = it == policies_.end() ? nullptr : &it->second;
+  if (pol && pol->matched) pol->matched->add();
+  if (!d.mirror) return;
+  if (pol && pol->sample > 1 && pol->rng.next_u64() % pol->sample != 0) {
+    if (pol->sampled_out) pol->sampled_out->add();
+    return;
   }
+  if (pol && pol->mirrored) pol->mirrored->add();
+  (transmitted ? tx_mirrored_ : mirrored_).add();
+  if (!pol || pol->snap == 0 || pol->snap >= p.frame_bytes()) {
+    deliver(d.mirror->ring, p);
+    return;
+  }
+  // The copy cut to the snap length, as a capture's snaplen: the headers first, then payload.
+  Packet cut = p;
+  cut.original_length = p.frame_bytes();
+  if (pol->snap <= p.header_len) {
+    cut.header_len = static_cast<uint16_t>(pol->snap);
+    cut.payload = {};
+  } else {
+    cut.payload = p.payload.sub(0, pol->snap - p.header_len);
+  }
+  deliver(d.mirror->ring, cut);
+}
+
+void RxPath::mirror_transmitted(const Packet& p) {
+  FlowKey k = flow_key(p.header_bytes());
+  std::swap(k.dst_mac, k.src_mac);
+  std::swap(k.dst_ip, k.src_ip);
+  std::swap(k.dst_port, k.src_port);
+  const Decision d = classifier_.classify(k);
+  auto it = d.rule == kDefaultPath ? policies_.end() : policies_.find(d.rule);
+  if (it == policies_.end() || !it->second.both_directions) return;
+  mirror(d, p, true);
 }
 
 void RxPath::deliver(uint16_t r, const Packet& p) {

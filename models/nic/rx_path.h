@@ -16,9 +16,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/log.h"
+#include "core/rng.h"
 #include "core/sim.h"
 #include "nic/classifier.h"
 #include "nic/descriptor_rings.h"
@@ -43,8 +45,28 @@ class RxPath {
   // Replaces the classify step; an empty function restores the classifier.
   void set_classify_step(ClassifyStep step) { step_ = std::move(step); }
 
+  // What happens to the mirror copies of classifier rule `rule` (an id add_rule returned): 1 in
+  // `sample` kept (from `rng`), each cut to `snap` bytes (0: whole), and with `both_directions`
+  // the frames this host sends on the flow are copied too (mirror_transmitted()).
+  struct MirrorPolicy {
+    uint64_t sample = 1;
+    uint32_t snap = 0;
+    bool both_directions = false;
+    Rng rng;
+    Counter* matched = nullptr;
+    Counter* mirrored = nullptr;
+    Counter* sampled_out = nullptr;
+  };
+  void set_policy(int32_t rule, MirrorPolicy policy);
+  // A frame this host starts sending: copied to the mirror VNIC of a both-directions rule that
+  // matches it with addresses and ports swapped (the flow's received frames).
+  void mirror_transmitted(const Packet& p);
+  bool mirrors_transmitted() const { return mirrors_tx_; }
+
  private:
   void deliver(uint16_t ring, const Packet& p);
+  // The mirror copy of `p` for the decision's rule, if its policy keeps it.
+  void mirror(const Decision& d, const Packet& p, bool transmitted);
 
   SimContext& ctx_;
   DescriptorRings& rings_;
@@ -60,6 +82,9 @@ class RxPath {
   Counter& dropped_rule_;
   Counter& dropped_ring_;
   Counter& mirrored_;
+  Counter& tx_mirrored_;
+  std::unordered_map<int32_t, MirrorPolicy> policies_;
+  bool mirrors_tx_ = false;
 };
 
 }  // namespace hostwire::nic
