@@ -27,7 +27,7 @@ void HostwireCatalog::platform_params(const std::string& platform, std::vector<P
 
 std::vector<std::string> HostwireCatalog::workload_types(const std::string& platform) const {
   if (platform == LinkPair::kName) return {"frame_generator"};
-  if (platform == TwoHosts::kName || platform == Star::kName) return {"udp_stream", "tcp_bulk", "tcp_rr", "tcp_messages"};
+  if (platform == TwoHosts::kName || platform == Star::kName) return {"udp_stream", "tcp_bulk", "tcp_rr", "tcp_messages", "analyzer"};
   return {};
 }
 
@@ -39,6 +39,8 @@ void HostwireCatalog::workload_params(const std::string& platform, const std::st
   if (platform == TwoHosts::kName && type == "tcp_rr") collect_schema<TcpRrParams<FixedHostNames>>(out, prefix);
   if (platform == TwoHosts::kName && type == "tcp_messages") collect_schema<TcpMessagesParams<FixedHostNames>>(out, prefix);
   if (platform == Star::kName && type == "tcp_messages") collect_schema<TcpMessagesParams<GroupHostNames>>(out, prefix);
+  if (platform == TwoHosts::kName && type == "analyzer") collect_schema<AnalyzerParams<FixedHostNames>>(out, prefix);
+  if (platform == Star::kName && type == "analyzer") collect_schema<AnalyzerParams<GroupHostNames>>(out, prefix);
   if (platform == Star::kName && type == "udp_stream") collect_schema<UdpStreamParams<GroupHostNames>>(out, prefix);
   if (platform == Star::kName && type == "tcp_bulk") collect_schema<TcpBulkParams<GroupHostNames>>(out, prefix);
   if (platform == Star::kName && type == "tcp_rr") collect_schema<TcpRrParams<GroupHostNames>>(out, prefix);

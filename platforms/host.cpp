@@ -141,6 +141,8 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
       [this](int core) { ip_layer_->poll_end(core); },
   });
   sockets_ = std::make_unique<kernel::Sockets>(*stack_, *udp_, threads_, ip_);
+  packet_ = std::make_unique<kernel::PacketLayer>(ctx, cpu_, *driver_, p_.packet, &syscalls_, name_);
+  sockets_->set_packet_layer(packet_.get());
 
   auto& st = ctx.stats();
   st.formula(name_ + ".syscall_rate", "calls/s", "system calls per second",

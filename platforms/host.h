@@ -45,12 +45,13 @@ struct HostParams {
   kernel::KernelParams kernel;
   tcp::TcpParams tcp;
   kernel::ParallelParams parallel;
+  kernel::PacketParams packet;
 
   // Each part with its key under the host: the one list that both the schema and the binding use.
   template <class F>
   void parts(F&& f) {
     f(cpu, "cpu."), f(bus, "bus."), f(memory, "memory."), f(nic, "nic."), f(driver, "driver."), f(udp, "udp."),
-        f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel.");
+        f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel."), f(packet, "packet.");
   }
 };
 
@@ -102,6 +103,7 @@ class Host : public sc_core::sc_module {
   std::unique_ptr<kernel::IpLayer> ip_layer_;
   std::unique_ptr<kernel::UdpLayer> udp_;
   std::unique_ptr<kernel::TcpStack> stack_;
+  std::unique_ptr<kernel::PacketLayer> packet_;
   std::unique_ptr<kernel::Sockets> sockets_;
   kernel::ThreadIds threads_;
   std::function<net::MacAddress(net::Ipv4Address)> neighbour_;

@@ -1,5 +1,8 @@
 #include "platforms/workloads.h"
 
+#include <filesystem>
+#include <type_traits>
+
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -127,6 +130,17 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       core_check(p.from, p.core);
       if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
       check_tcp_messages<H>(p, fail);
+    } else if (w.type == "analyzer") {
+      auto p = bind_params<AnalyzerParams<H>>(s.values, w.prefix());
+      if (const std::string b = names(p.to); !b.empty()) {
+        fail("to", b);
+        continue;
+      }
+      core_check(p.to, p.core);
+      const std::string vnics_key = (std::is_same_v<H, FixedHostNames> ? p.to : std::string("host")) + ".nic.vnics";
+      const int64_t vnics = s.at(vnics_key).integer;
+      if (p.vnic >= vnics)
+        fail("vnic", fmt::format("VNIC {} but {} has {} ({})", p.vnic, p.to, vnics, vnics_key));
     } else if (w.type == "udp_stream") {
       auto p = bind_params<UdpStreamParams<H>>(s.values, w.prefix());
       if (!named(p.from, p.to)) continue;
@@ -164,6 +178,7 @@ void HostWorkloads::build(const Scenario& s) {
     else if (w.type == "tcp_rr") add_tcp_rr<H>(s, wi);
     else if (w.type == "udp_stream") add_udp_stream<H>(s, wi);
     else if (w.type == "tcp_messages") add_tcp_messages<H>(s, wi);
+    else if (w.type == "analyzer") add_analyzer<H>(s, wi);
   }
   for (Host* h : udp_receivers_hosts_)
     udp_receivers_.push_back(std::make_unique<apps::UdpReceiver>(
@@ -349,6 +364,42 @@ void HostWorkloads::add_tcp_rr(const Scenario& s, uint32_t wi) {
 }
 
 template <class H>
+void HostWorkloads::add_analyzer(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<AnalyzerParams<H>>(s.values, pre);
+  Host& h = one(p.to);
+  apps::Analyzer::Config c;
+  c.name = pre;
+  c.netdev = static_cast<int>(p.vnic);
+  c.core = static_cast<int>(p.core);
+  c.cost = p.cost;
+  if (p.pcap) c.pcap_path = (std::filesystem::path(ctx_.output_dir()) / (s.workloads[wi].name + ".pcap")).string();
+  analyzers_.push_back(std::make_unique<apps::Analyzer>(ctx_, h.sockets(), c));
+  // What reached the VNIC's netdev and what became of it: read by the analyzer, dropped at its
+  // socket, or at the VNIC's rings (full: the NIC had nowhere to put the frame).
+  auto& st = ctx_.stats();
+  const std::string sock = fmt::format("{}.packet.netdev{}", h.host_name(), p.vnic);
+  const Counter* drops = st.find_counter(sock + ".socket_drops");
+  st.formula(pre + "socket_drops", "frames", "frames dropped at the analyzer's packet socket (it fell behind)",
+             [drops] { return static_cast<double>(drops->value()); });
+  std::vector<const Counter*> rings;
+  const int64_t per = h.params().nic.rings_per_vnic;
+  for (int64_t r = p.vnic * per; r < (p.vnic + 1) * per; ++r)
+    rings.push_back(st.find_counter(fmt::format("{}.nic.ring{}.rx_dropped_full", h.host_name(), r)));
+  const Counter* frames = st.find_counter(pre + "frames");
+  const Counter* bytes = st.find_counter(pre + "bytes");
+  st.formula(pre + "rx_frame_rate", "frames/s", "frames the analyzer read per second",
+             [frames] { return static_cast<double>(frames->value()) / hostwire::now().seconds(); });
+  st.formula(pre + "rx_throughput", "bit/s", "bits of the frames the analyzer read per second",
+             [bytes] { return static_cast<double>(bytes->value()) * 8 / hostwire::now().seconds(); });
+  st.formula(pre + "ring_drops", "frames", "frames dropped at the VNIC's RX rings (full)", [rings] {
+    double n = 0;
+    for (const Counter* c : rings) n += static_cast<double>(c->value());
+    return n;
+  });
+}
+
+template <class H>
 void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
   const std::string pre = s.workloads[wi].prefix();
   auto p = bind_params<TcpMessagesParams<H>>(s.values, pre);
@@ -493,7 +544,9 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
       nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
       mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");
       host_drops += v(h + ".udp.socket_drops") + v(h + ".udp.stray") + v(h + ".ip.dropped_not_ours") +
-                    v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol") + v(h + ".driver.dropped_unbound");
+                    v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol") + v(h + ".driver.dropped_unbound") +
+                    v(h + ".packet.socket_drops");
+      received += v(h + ".packet.read");  // copies an analyzer read
       sent += v(t + ".segments_out");
       received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
       received -= static_cast<int64_t>(host->tcp().frames_queued());    // still queued: inside

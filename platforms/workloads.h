@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/analyzer.h"
 #include "apps/tcp_bulk.h"
 #include "apps/tcp_messages.h"
 #include "apps/tcp_rr.h"
@@ -123,6 +124,26 @@ struct TcpRrParams {
     v(core, "core", "core of the client thread and its conn, core index", Limits::range(0, 1023));
     v(start, "start", "when the client connects");
     v(stop, "stop", "when the client stops issuing requests (0s: never)");
+  }
+};
+
+// A packet analyzer (apps/analyzer.h) reading one VNIC of `to` through a packet socket: the
+// second destination a debug VNIC delivers to (mechanism B).
+template <class H>
+struct AnalyzerParams {
+  std::string to = "host_b";
+  int64_t vnic = 1;
+  int64_t core = 0;
+  Cycles cost{2000};
+  bool pcap = true;
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, to, "to", "host whose VNIC the analyzer reads");
+    v(vnic, "vnic", "the VNIC (netdev) it reads, index", Limits::range(0, 63));
+    v(core, "core", "core of the analyzer's thread, core index", Limits::range(0, 1023));
+    v(cost, "cost", "the analyzer's own work per frame (dissect, filter, write), cycles");
+    v(pcap, "pcap", "write every frame it reads to <output dir>/<workload>.pcap, with the NIC's timestamps");
   }
 };
 
@@ -265,6 +286,8 @@ class HostWorkloads {
   void add_tcp_rr(const Scenario& s, uint32_t wi);
   template <class H>
   void add_tcp_messages(const Scenario& s, uint32_t wi);
+  template <class H>
+  void add_analyzer(const Scenario& s, uint32_t wi);
   Host& one(const std::string& name);
 
   SimContext& ctx_;
@@ -281,6 +304,7 @@ class HostWorkloads {
   std::vector<std::unique_ptr<apps::TcpRrServer>> rr_servers_;
   std::vector<std::unique_ptr<apps::TcpMessageSender>> message_senders_;
   std::vector<std::unique_ptr<apps::TcpMessageReceiver>> message_receivers_;
+  std::vector<std::unique_ptr<apps::Analyzer>> analyzers_;
 };
 
 // The frame conservation check of a platform with hosts: every frame sent was read, dropped

@@ -57,16 +57,17 @@ Status PcapWriter::open(const std::string& path) {
 }
 
 Status PcapWriter::write(Time at, const Packet& frame) {
-  return write_record(at, frame.header_bytes(), frame.payload.bytes());
+  return write_record(at, frame.header_bytes(), frame.payload.bytes(), frame.original_length);
 }
 
 Status PcapWriter::write(Time at, std::span<const uint8_t> frame) { return write_record(at, frame, {}); }
 
-Status PcapWriter::write_record(Time at, std::span<const uint8_t> head, std::span<const uint8_t> tail) {
+Status PcapWriter::write_record(Time at, std::span<const uint8_t> head, std::span<const uint8_t> tail,
+                                uint64_t cut_from) {
   if (!file_) return fail("pcap: write to a closed writer");
   if (at.ps < 0) return fail("pcap: negative timestamp");
   const int64_t seconds = at.ps / kPsPerSecond;
-  const uint64_t original = head.size() + tail.size();
+  const uint64_t original = std::max<uint64_t>(cut_from, head.size() + tail.size());
   if (original > UINT32_MAX) return fail("pcap: frame longer than 2^32 bytes");
   head = head.first(std::min<size_t>(head.size(), kPcapSnapLength));
   tail = tail.first(std::min<size_t>(tail.size(), kPcapSnapLength - head.size()));

@@ -42,7 +42,9 @@ class PcapWriter {
 
   // Simulated time becomes seconds + nanoseconds, truncated (a frame is never stamped
   // later than it happened). Negative times are errors.
-  Status write(Time at, const Packet& frame);  // header bytes, then payload bytes
+  // Header bytes, then payload bytes; a copy cut to a snap length (Packet::original_length)
+  // records the frame's length before the cut, as a capture with a snaplen does.
+  Status write(Time at, const Packet& frame);
   Status write(Time at, std::span<const uint8_t> frame);
 
   Status flush();
@@ -52,7 +54,7 @@ class PcapWriter {
   uint64_t bytes() const { return bytes_; }  // frame bytes stored in the file (after snap length)
 
  private:
-  Status write_record(Time at, std::span<const uint8_t> head, std::span<const uint8_t> tail);
+  Status write_record(Time at, std::span<const uint8_t> head, std::span<const uint8_t> tail, uint64_t original = 0);
 
   std::FILE* file_ = nullptr;
   std::unique_ptr<char[]> buffer_;

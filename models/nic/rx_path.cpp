@@ -96,7 +96,9 @@ void RxPath::mirror_transmitted(const Packet& p) {
   const Decision d = classifier_.classify(k);
   auto it = d.rule == kDefaultPath ? policies_.end() : policies_.find(d.rule);
   if (it == policies_.end() || !it->second.both_directions) return;
-  mirror(d, p, true);
+  Packet copy = p;
+  copy.received = hostwire::now();  // the copy's timestamp: when the frame started on the wire
+  mirror(d, copy, true);
 }
 
 void RxPath::deliver(uint16_t r, const Packet& p) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernel/conn/tcp_stack.h"
+#include "kernel/packet/packet.h"
 #include "kernel/socket/socket.h"
 #include "kernel/udp/udp.h"
 
@@ -46,11 +47,17 @@ class Sockets {
     return udp_.open(t, flows, payload);
   }
 
+  // Packet sockets (AF_PACKET) on one of the host's netdevs (VNIC n).
+  PacketSocket& packet_open(int netdev, Thread t) { return packet_->open(netdev, t); }
+  int netdevs() const { return packet_->netdevs(); }
+  void set_packet_layer(PacketLayer* p) { packet_ = p; }  // the host's wiring
+
  private:
   TcpStack& tcp_;
   UdpLayer& udp_;
   ThreadIds& threads_;
   net::Ipv4Address address_;
+  PacketLayer* packet_ = nullptr;
 };
 
 }  // namespace hostwire::kernel
