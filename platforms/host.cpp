@@ -50,10 +50,7 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
   const std::string rules_key = prefix + "nic.rules";
   const ParamValue& list = s.at(rules_key);
   auto item_error = [&](size_t i, const std::string& field, const std::string& problem) {
-    const auto& item = list.items.at(i);
-    const auto it = item.find(field);
-    errors.push_back({it != item.end() ? it->second.origin : list.origin, fmt::format("{}[{}].{}", rules_key, i, field),
-                      problem});
+    errors.push_back(list_item_error(list, rules_key, i, field, problem));
   };
   for (size_t i = 0; i < nic.rules.size(); ++i) {
     const auto& r = nic.rules[i];

@@ -44,9 +44,7 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   const auto p = bind_params<StarParams>(s.values, "");
   const ParamValue& list = s.at("hosts");
   auto item_error = [&](size_t i, const std::string& field, const std::string& problem) {
-    const auto& item = list.items.at(i);
-    const auto it = item.find(field);
-    errors.push_back({it != item.end() ? it->second.origin : list.origin, fmt::format("hosts[{}].{}", i, field), problem});
+    errors.push_back(list_item_error(list, "hosts", i, field, problem));
   };
   if (p.hosts.empty()) errors.push_back({list.origin, "hosts", "a star needs at least one host group"});
   std::set<std::string> groups;

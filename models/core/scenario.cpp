@@ -10,6 +10,14 @@
 
 namespace hostwire {
 
+InputError list_item_error(const ParamValue& list, const std::string& key, size_t i, const std::string& field,
+                           std::string problem) {
+  const auto& item = list.items.at(i);
+  const auto it = item.find(field);
+  return {it != item.end() ? it->second.origin : list.origin, key + "[" + std::to_string(i) + "]." + field,
+          std::move(problem)};
+}
+
 std::string InputError::str() const {
   std::string s = location + ": ";
   if (!key.empty()) s += key + ": ";

@@ -21,6 +21,11 @@ struct InputError {
   std::string str() const;
 };
 
+// A problem with field `field` of item `i` of the list `list` (set at `key`): located at the
+// field where the item gives it, else at the list; keyed "key[i].field".
+InputError list_item_error(const ParamValue& list, const std::string& key, size_t i, const std::string& field,
+                           std::string problem);
+
 // What the loader needs to know about the models: which platforms exist, their parameters,
 // and which workload types a platform accepts with their parameters. platforms/ implements it.
 class Catalog {

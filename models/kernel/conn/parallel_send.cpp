@@ -53,14 +53,13 @@ uint64_t ParallelSend::chunk_bytes(const Conn& c) const {
 }
 
 bool ParallelSend::worth_a_chunk(Conn& c) const {
-  const uint64_t unsent = c.tcp->unsent_bytes();
-  if (unsent == 0 || (c.tcp->window_room() == 0 && c.tcp->bytes_in_flight() > 0)) return false;
+  const uint64_t unsent = c.tcp->unsent_bytes(), room = c.tcp->window_room();
+  if (unsent == 0 || (room == 0 && c.tcp->bytes_in_flight() > 0)) return false;
   // A chunk when the windows take a whole one (or the whole rest), a third of cwnd at least
   // (Linux's TSO deferral, tso_win_divisor), or anything once nothing is in flight: small
   // ACK-clocked slivers would pay the serial step per sliver.
   const uint64_t want = std::min({chunk_bytes(c), std::max<uint64_t>(c.tcp->send_mss(), c.tcp->cwnd() / 3), unsent});
   c.tcp->note_piece_demand(want);
-  const uint64_t room = c.tcp->window_room();
   return room > 0 && (room >= want || c.tcp->bytes_in_flight() == 0);
 }
 
@@ -103,7 +102,6 @@ void ParallelSend::reserve(Conn& c) {
   Pe& pe = pes_[static_cast<size_t>(k.pe)];
   pe.in_hand += k.bytes;
   ++pe.chunks_in_hand;
-  in_hand_ += k.bytes;
   chunks_->add();
   chunk_bytes_->add(k.bytes);
   const int core = core_of(c, k.pe);
@@ -159,16 +157,10 @@ int64_t ParallelSend::prep_cycles(const Conn& c, const Chunk& k, int core) const
   // What the ordinary path spends on the same bytes, split differently: the copy the system
   // call would have made, and per segment TCP and IP output and the driver's descriptor (with
   // the checksum over each segment when the NIC does not compute it).
-  const cpu::CostTable& costs = stack_.costs();
-  const KernelParams& kp = stack_.kp_;
-  Cycles cycles = costs.copy_cycles(static_cast<int64_t>(k.bytes));
-  const int64_t per_segment = (kp.tcp_output + kp.ip_output + stack_.port_.tx_descriptor).n;
-  cycles = cycles + static_cast<int64_t>(k.pieces.size()) * Cycles{per_segment};
-  if (!stack_.port_.checksum_offload) {
-    const int64_t header = c.tcp->timestamps_enabled() ? 32 : 20;
-    for (const auto& piece : k.pieces) cycles = cycles + costs.checksum_cycles(piece.len + header);
-  }
-  if (core != c.core) cycles = cycles + kp.handover;
+  Cycles cycles = stack_.costs().copy_cycles(static_cast<int64_t>(k.bytes));
+  const int64_t header = c.tcp->timestamps_enabled() ? 32 : 20;  // TCP with the timestamps option
+  for (const auto& piece : k.pieces) cycles = cycles + stack_.segment_cycles(piece.len + header);
+  if (core != c.core) cycles = cycles + stack_.kp_.handover;
   if (p_.order == "doorbell" && core != c.core) cycles = cycles + p_.ring_lock;
   return cycles.n;
 }
@@ -203,7 +195,6 @@ void ParallelSend::prepared(Conn& c, Chunk k) {
 }
 
 void ParallelSend::post(Conn& c, Chunk& k, int core) {
-  in_hand_ -= k.bytes;
   // The chunk on its PE's track, from reservation to posting, with an arrow to its first frame.
   auto& trace = stack_.context().trace();
   for (size_t i = 0; i < k.segments.size(); ++i) {

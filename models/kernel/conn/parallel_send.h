@@ -85,8 +85,6 @@ class ParallelSend {
   // New data may be able to leave (a write, an ACK, a timer, TX completions): start the serial
   // step if the windows and TCP small queues allow a chunk and none is being reserved.
   void pump(Conn& c);
-  // Payload bytes reserved and not yet posted (for TCP small queues and the byte accounting).
-  uint64_t bytes_in_hand() const { return in_hand_; }
 
  private:
   struct Chunk {
@@ -127,7 +125,6 @@ class ParallelSend {
   std::unordered_map<uint64_t, ConnState> conns_;
   std::vector<Pe> pes_;
   int next_pe_ = 0;
-  uint64_t in_hand_ = 0;
   Counter* chunks_ = nullptr;
   Counter* chunk_bytes_ = nullptr;
   Counter* serial_cycles_ = nullptr;

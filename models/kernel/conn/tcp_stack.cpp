@@ -326,13 +326,17 @@ Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
 
 // ---------------------------------------------------------------- transmit
 
+Cycles TcpStack::segment_cycles(int64_t segment_bytes) const {
+  // TCP and IP output and the driver's descriptor, as UDP pays per datagram; without checksum
+  // offload the segment's bytes are summed in software too.
+  Cycles cycles = kp_.tcp_output + kp_.ip_output + port_.tx_descriptor;
+  if (!port_.checksum_offload) cycles = cycles + costs().checksum_cycles(segment_bytes);
+  return cycles;
+}
+
 Cycles TcpStack::output_cycles(const Conn& c) const {
-  // Per segment: TCP and IP output and the driver's descriptor, as UDP pays per datagram;
-  // without checksum offload the segment's bytes are summed in software too.
-  Cycles cycles = static_cast<int64_t>(c.outbox.size()) * (kp_.tcp_output + kp_.ip_output + port_.tx_descriptor);
-  if (!port_.checksum_offload)
-    for (const auto& s : c.outbox)
-      cycles = cycles + costs().checksum_cycles(static_cast<int64_t>(s.payload.length + s.header.length()));
+  Cycles cycles{};
+  for (const auto& s : c.outbox) cycles = cycles + segment_cycles(static_cast<int64_t>(s.payload.length + s.header.length()));
   return cycles;
 }
 
@@ -433,10 +437,8 @@ bool TcpStack::tsq_admit(Conn& c, uint64_t len) {
 }
 
 bool TcpStack::tsq_room(Conn& c) {
-  if (tp_.limit_output_bytes.n == 0 || c.bytes_below + c.bytes_outbox <= tsq_limit(c)) return true;
-  if (!c.tsq_throttled) tsq_throttled_.add();
-  c.tsq_throttled = true;
-  return false;
+  // A parallel-send conn's engine never passes the gate (piece mode), so nothing is admitted.
+  return tp_.limit_output_bytes.n == 0 || tsq_admit(c, 0);
 }
 
 void TcpStack::trace_below(Conn& c) {

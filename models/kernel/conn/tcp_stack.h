@@ -212,6 +212,7 @@ class TcpStack : public sc_core::sc_module {
   void run_deferred(Conn& c);
   void timers_due();
   Cycles output_cycles(const Conn& c) const;
+  Cycles segment_cycles(int64_t segment_bytes) const;  // one segment's output work, headers included
   // TCP small queues.
   int64_t tsq_limit(const Conn& c) const;
   bool tsq_admit(Conn& c, uint64_t len);
