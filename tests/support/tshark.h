@@ -27,13 +27,16 @@ struct TsharkFrame {
 
 inline bool tshark_available() { return std::system("command -v tshark > /dev/null 2>&1") == 0; }
 
+// One row per frame of `path`, one cell per field in `fields` (tshark's -e names; a field
+// absent from a frame is an empty cell, one present several times holds its values
+// comma-separated). `options` go before -T (such as "-o ip.check_checksum:TRUE").
 // nullopt when tshark fails to read the file.
-inline std::optional<std::vector<TsharkFrame>> tshark_read(const std::string& path) {
-  const std::string command = "tshark -r '" + path +
-                              "' -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE"
-                              " -o tcp.analyze_sequence_numbers:FALSE"
-                              " -T fields -E separator=/t -e frame.len -e _ws.expert.severity -e _ws.expert.message"
-                              " -e ip.checksum.status -e udp.checksum.status -e tcp.checksum.status 2>/dev/null";
+inline std::optional<std::vector<std::vector<std::string>>> tshark_fields(const std::string& path,
+                                                                           const std::vector<std::string>& fields,
+                                                                           const std::string& options = "") {
+  std::string command = "tshark -r '" + path + "' " + options + " -T fields -E separator=/t";
+  for (const auto& f : fields) command += " -e " + f;
+  command += " 2>/dev/null";
   std::FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return std::nullopt;
   std::string output;
@@ -41,16 +44,29 @@ inline std::optional<std::vector<TsharkFrame>> tshark_read(const std::string& pa
   size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) output.append(chunk, n);
   if (pclose(pipe) != 0) return std::nullopt;
-  std::vector<TsharkFrame> frames;
+  std::vector<std::vector<std::string>> rows;
   std::istringstream lines(output);
   std::string line;
   while (std::getline(lines, line)) {
-    std::vector<std::string> f;
-    std::istringstream cells(line);
-    for (std::string cell; std::getline(cells, cell, '\t');) f.push_back(cell);
-    f.resize(6);
-    frames.push_back({std::strtol(f[0].c_str(), nullptr, 10), f[1], f[2], f[3], f[4], f[5]});
+    std::vector<std::string> cells;
+    std::istringstream in(line);
+    for (std::string cell; std::getline(in, cell, '\t');) cells.push_back(cell);
+    cells.resize(fields.size());
+    rows.push_back(std::move(cells));
   }
+  return rows;
+}
+
+// nullopt when tshark fails to read the file.
+inline std::optional<std::vector<TsharkFrame>> tshark_read(const std::string& path) {
+  auto rows = tshark_fields(path,
+                            {"frame.len", "_ws.expert.severity", "_ws.expert.message", "ip.checksum.status",
+                             "udp.checksum.status", "tcp.checksum.status"},
+                            "-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE"
+                            " -o tcp.analyze_sequence_numbers:FALSE");
+  if (!rows) return std::nullopt;
+  std::vector<TsharkFrame> frames;
+  for (auto& f : *rows) frames.push_back({std::strtol(f[0].c_str(), nullptr, 10), f[1], f[2], f[3], f[4], f[5]});
   return frames;
 }
 
