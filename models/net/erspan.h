@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "core/packet.h"
 #include "net/address.h"
@@ -107,5 +108,6 @@ struct ErspanFrame {
 // Ethernet (802.1Q optional) / unfragmented IPv4 / GRE with only the S bit / ERSPAN II is an
 // error naming the field at fault.
 Result<ErspanFrame> parse_erspan(std::span<const uint8_t> frame);
+Result<ErspanFrame> parse_erspan(std::vector<uint8_t>&&) = delete;  // its inner span would dangle
 
 }  // namespace hostwire::net

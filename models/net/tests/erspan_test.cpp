@@ -56,7 +56,8 @@ ErspanBuilt erspan_build(const Packet& inner, uint32_t sequence = 7, const Erspa
 }
 
 std::string erspan_parse_error(const std::vector<uint8_t>& bytes) {
-  auto f = parse_erspan(std::vector<uint8_t>(bytes));  // exact size: an overread is caught by ASan
+  const std::vector<uint8_t> exact(bytes);  // exact size: an overread is caught by ASan
+  auto f = parse_erspan(exact);
   return f.ok() ? "accepted" : f.error();
 }
 
@@ -156,7 +157,8 @@ TEST(Erspan, SnapLengthCopySetsTheTruncatedBit) {
   EXPECT_TRUE(layout->truncated);
   EXPECT_EQ(layout->inner_bytes, 96u);
   EXPECT_EQ(out.original_length, 0u);  // the encapsulated frame itself is whole
-  auto f = parse_erspan(frame_bytes(out));
+  const auto bytes = frame_bytes(out);
+  auto f = parse_erspan(bytes);
   ASSERT_TRUE(f.ok()) << f.error();
   EXPECT_TRUE(f->erspan.truncated);
   EXPECT_EQ(std::vector<uint8_t>(f->inner.begin(), f->inner.end()), frame_bytes(cut));
@@ -215,7 +217,8 @@ TEST(Erspan, LongInnerHeadersAreCopiedToABufferOfTheirOwn) {
   ASSERT_TRUE(layout.ok()) << layout.error();
   EXPECT_EQ(out.header_len, 50u);
   EXPECT_EQ(out.payload.length, whole.size());
-  auto f = parse_erspan(frame_bytes(out));
+  const auto bytes = frame_bytes(out);
+  auto f = parse_erspan(bytes);
   ASSERT_TRUE(f.ok()) << f.error();
   EXPECT_EQ(std::vector<uint8_t>(f->inner.begin(), f->inner.end()), whole);
 }
@@ -290,7 +293,7 @@ TEST(Erspan, MalformedFramesAreErrors) {
   EXPECT_EQ(edited([](auto& b) { b[42] = 0x00; }), "erspan.version != 1");  // type I has no header at all
 
   // A bad outer checksum is reported, not refused; Ethernet padding is not inner bytes.
-  auto f = parse_erspan(std::vector<uint8_t>(good.begin(), good.end()));
+  auto f = parse_erspan(good);
   auto padded = good;
   padded[24] ^= 0xFF;
   padded.insert(padded.end(), 6, 0);
@@ -324,7 +327,10 @@ TEST(Erspan, EveryTruncationAndBitFlipOfAValidFrameIsSafe) {
       }
     }
   }
-  for (int i = 0; i < 20000; ++i) (void)parse_erspan(random_bytes(rng, rng.uniform_int(0, 120)));
+  for (int i = 0; i < 20000; ++i) {
+    const auto noise = random_bytes(rng, rng.uniform_int(0, 120));
+    (void)parse_erspan(noise);
+  }
   EXPECT_GT(accepted, 1000);  // flips in addresses, the sequence, the inner frame are accepted
 }
 
