@@ -1,5 +1,6 @@
 #include "platforms/host.h"
 
+#include <set>
 #include <type_traits>
 
 #include "net/ethernet.h"
@@ -67,6 +68,17 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
     if (r.mirror >= nic.vnics)
       item_error(i, "mirror", fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", r.mirror, nic.vnics, prefix));
   }
+  const std::string overrides_key = prefix + "nic.vnic_overrides";
+  const ParamValue& overrides = s.at(overrides_key);
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < nic.vnic_overrides.size(); ++i) {
+    const int64_t v = nic.vnic_overrides[i].vnic;
+    if (v >= nic.vnics)
+      errors.push_back(list_item_error(overrides, overrides_key, i, "vnic",
+                                       fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", v, nic.vnics, prefix)));
+    else if (!seen.insert(v).second)
+      errors.push_back(list_item_error(overrides, overrides_key, i, "vnic", fmt::format("VNIC {} is set twice", v)));
+  }
 }
 
 HostParams bind_host_params(const ParamValues& values, const std::string& h) {
@@ -81,16 +93,16 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
       ctx_(ctx),
       p_(derived(params, max_frame_bytes)),
       name_(basename()),
-      mac_{0x02, 0, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index), 0},
-      ip_(net::Ipv4Address::from_octets(10, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index))),
+      index_(index),
+      mac_(vnic_mac(0)),
+      ip_(vnic_ip(0)),
       cpu_("cpu", ctx, params.cpu, name_ + ".cpu"),
       bus_("bus", ctx, params.bus, name_ + ".bus"),
       memory_("memory", ctx, params.memory, name_ + ".memory", kMemoryBytes),
       apic_("apic", ctx, Time{}, name_ + ".apic"),
       syscalls_(ctx.stats().counter(name_ + ".syscalls", "calls", "system calls made by the host's threads")) {
   std::vector<net::MacAddress> vnic_macs;
-  for (int64_t v = 0; v < p_.nic.vnics; ++v)
-    vnic_macs.push_back({0x02, 0, 0, static_cast<uint8_t>(index >> 8), static_cast<uint8_t>(index), static_cast<uint8_t>(v)});
+  for (int v = 0; v < p_.nic.vnics; ++v) vnic_macs.push_back(vnic_mac(v));
   nic::NicMemoryMap map;
   map.msix = kApic;
   // The descriptor rings in host memory: the NIC and the driver share them, and otherwise meet
@@ -134,7 +146,7 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   // (a capture, a second destination) binds them.
   driver_->set_consumer(0, kernel::NetdevConsumer{
       [this](const Frame& f) { return ip_layer_->poll_cycles(f); },
-      [this](Frame* f, int core) { ip_layer_->receive(f, core); },
+      [this](Frame* f, int core, int) { ip_layer_->receive(f, core); },
       [this](int core) { ip_layer_->poll_end(core); },
   });
   sockets_ = std::make_unique<kernel::Sockets>(*stack_, *udp_, threads_, ip_);
@@ -150,5 +162,29 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
 }
 
 Host::~Host() = default;
+
+void Host::set_neighbour(std::function<net::MacAddress(net::Ipv4Address)> f) {
+  neighbour_ = std::move(f);
+  nic_->resolve_remote_mirrors(ip_, [this](net::Ipv4Address a) -> std::optional<net::MacAddress> {
+    const net::MacAddress mac = neighbour_(a);
+    if (mac == net::MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}) return std::nullopt;
+    return mac;
+  });
+}
+
+net::MacAddress Host::vnic_mac(int vnic) const {
+  return {0x02, 0, 0, static_cast<uint8_t>(index_ >> 8), static_cast<uint8_t>(index_), static_cast<uint8_t>(vnic)};
+}
+
+net::Ipv4Address Host::vnic_ip(int vnic) const {
+  return net::Ipv4Address::from_octets(10, static_cast<uint8_t>(vnic), static_cast<uint8_t>(index_ >> 8),
+                                       static_cast<uint8_t>(index_));
+}
+
+std::optional<net::MacAddress> Host::mac_of(net::Ipv4Address ip) const {
+  for (int v = 0; v < p_.nic.vnics; ++v)
+    if (vnic_ip(v) == ip) return vnic_mac(v);
+  return std::nullopt;
+}
 
 }  // namespace hostwire

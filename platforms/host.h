@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,7 +66,8 @@ HostParams bind_host_params(const ParamValues& values, const std::string& host);
 
 class Host : public sc_core::sc_module {
  public:
-  // `index` numbers the host's addresses: MAC 02:00:00:00:<index>:<vnic>, IPv4 10.0.<index/256>.<index%256>.
+  // `index` numbers the host's addresses: VNIC v has MAC 02:00:00:<index/256>:<index%256>:<v> and
+  // IPv4 10.<v>.<index/256>.<index%256>; VNIC 0's are the host's own (its IP stack's).
   Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& params, uint16_t index, int64_t max_frame_bytes);
   ~Host() override;
 
@@ -74,12 +76,18 @@ class Host : public sc_core::sc_module {
   const HostParams& params() const { return p_; }
   net::MacAddress mac() const { return mac_; }
   net::Ipv4Address ip() const { return ip_; }
+  net::MacAddress vnic_mac(int vnic) const;
+  net::Ipv4Address vnic_ip(int vnic) const;
+  // The MAC of this host's VNIC with address `ip`, if it has one (the platform's neighbour table).
+  std::optional<net::MacAddress> mac_of(net::Ipv4Address ip) const;
   const std::string& host_name() const { return name_; }
 
   // What applications use.
   kernel::Sockets& sockets() { return *sockets_; }
   // The static neighbour table (no ARP): the platform tells each host its peers' MACs.
-  void set_neighbour(std::function<net::MacAddress(net::Ipv4Address)> f) { neighbour_ = std::move(f); }
+  // An address no host has resolves to broadcast, except a NIC rule's erspan_to, which must be a
+  // host's (std::invalid_argument otherwise).
+  void set_neighbour(std::function<net::MacAddress(net::Ipv4Address)> f);
 
   // For reports and the conservation check.
   const kernel::TcpStack& tcp() const { return *stack_; }
@@ -91,6 +99,7 @@ class Host : public sc_core::sc_module {
   SimContext& ctx_;
   HostParams p_;
   std::string name_;
+  uint16_t index_;
   net::MacAddress mac_;
   net::Ipv4Address ip_;
   cpu::Cpu cpu_;

@@ -152,14 +152,11 @@ Star::Star(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
     h.nic().mac.tx.bind(l.a_to_b.in);
     switch_->connect(static_cast<int>(i), l.a_to_b, l.b_to_a);
     l.b_to_a.out.bind(h.nic().mac.rx);
-    for (int64_t v = 0; v < hp.nic.vnics; ++v)
-      switch_->add_static_entry({0x02, 0, 0, static_cast<uint8_t>((i + 1) >> 8), static_cast<uint8_t>(i + 1),
-                                 static_cast<uint8_t>(v)},
-                                static_cast<int>(i));
+    for (int v = 0; v < hp.nic.vnics; ++v) switch_->add_static_entry(h.vnic_mac(v), static_cast<int>(i));
   }
   auto neighbours = [this](net::Ipv4Address ip) {
     for (const auto& h : hosts_)
-      if (h->ip() == ip) return h->mac();
+      if (auto mac = h->mac_of(ip)) return *mac;
     return net::MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   };
   for (auto& h : hosts_) h->set_neighbour(neighbours);

@@ -71,7 +71,11 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   const int64_t max_frame = link.mtu.n + wire::kEthernetHeaderBytes;
   a_ = std::make_unique<Host>("host_a", ctx, bind_host_params(s.values, "host_a"), 1, max_frame);
   b_ = std::make_unique<Host>("host_b", ctx, bind_host_params(s.values, "host_b"), 2, max_frame);
-  auto neighbours = [this](net::Ipv4Address ip) { return ip == a_->ip() ? a_->mac() : b_->mac(); };
+  auto neighbours = [this](net::Ipv4Address ip) {
+    for (const Host* h : {a_.get(), b_.get()})
+      if (auto mac = h->mac_of(ip)) return *mac;
+    return net::MacAddress{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+  };
   a_->set_neighbour(neighbours);
   b_->set_neighbour(neighbours);
   a_->nic().mac.tx.bind(link_.a_to_b.in);

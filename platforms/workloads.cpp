@@ -539,7 +539,7 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
     }
     for (const Host* host : hosts) {
       const std::string h = host->host_name(), n = h + ".nic", t = h + ".tcp";
-      copies += v(n + ".rx_mirrored") + v(n + ".tx_mirrored");
+      copies += v(n + ".rx_mirrored") + v(n + ".tx_mirrored") + v(n + ".erspan_frames");
       copies += v(n + ".tx_tso_segments") - v(n + ".tx_tso_frames");  // one super-frame became several
       nic_drops += v(n + ".rx_dropped_rule") + v(n + ".rx_dropped_ring_full") + v(n + ".tx_dropped_oversize");
       mac_drops += v(n + ".mac.rx_fcs_errors") + v(n + ".mac.rx_oversize") + v(n + ".mac.tx_queue_drops");

@@ -43,6 +43,7 @@ struct Packet {
   bool retransmission = false;  // the sender's TCP sent these bytes before (not on the wire; for monitors)
   bool flow_open = false;  // a stage before the MAC began this frame's trace arrow (a PE's chunk)
   uint32_t original_length = 0;  // a copy cut to a snap length: the frame's length before (0: not cut)
+  bool mirror_copy = false;  // a NIC made this frame as a mirror copy (ERSPAN): never mirrored again
 
   Packet() = default;
   // Copies only the header bytes in use: a frame is copied per ring, mirror and duplicate.
@@ -60,6 +61,7 @@ struct Packet {
     retransmission = o.retransmission;
     flow_open = o.flow_open;
     original_length = o.original_length;
+    mirror_copy = o.mirror_copy;
     return *this;
   }
   // An empty packet again, without clearing header bytes nobody will read.
@@ -74,6 +76,7 @@ struct Packet {
     retransmission = false;
     flow_open = false;
     original_length = 0;
+    mirror_copy = false;
   }
 
   // Frame length from destination MAC to the end of the payload (no preamble, no FCS).

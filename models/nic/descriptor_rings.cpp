@@ -1,6 +1,7 @@
 #include "nic/descriptor_rings.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "nic/params.h"
 
@@ -10,7 +11,7 @@ namespace hostwire::nic {
 
 void RxRingMemory::write_completion(const RxDescriptor& d) {
   ring_.deliver(d);
-  if (on_occupancy_) on_occupancy_(ring_.occupancy());
+  if (on_occupancy_) on_occupancy_(ring_.occupancy() + held_);
 }
 
 uint32_t RxRingMemory::visible(Time t, uint32_t max) const {
@@ -26,8 +27,19 @@ uint32_t RxRingMemory::visible(Time t, uint32_t max) const {
 RxDescriptor RxRingMemory::take() {
   RxDescriptor d;
   ring_.fetch(std::span<RxDescriptor>(&d, 1));
-  if (on_occupancy_) on_occupancy_(ring_.occupancy());
+  if (on_occupancy_) on_occupancy_(ring_.occupancy() + held_);
   return d;
+}
+
+RxDescriptor RxRingMemory::take_held() {
+  ++held_;
+  return take();
+}
+
+void RxRingMemory::release(uint32_t n) {
+  assert(n <= held_);
+  held_ -= n;
+  if (on_occupancy_) on_occupancy_(ring_.occupancy() + held_);
 }
 
 // ---------------------------------------------------------------- TX
@@ -64,25 +76,45 @@ void TxRingMemory::clean(uint32_t n) {
 
 DescriptorRings::DescriptorRings(int rings, uint32_t rx_size, uint32_t tx_size, uint32_t descriptor_bytes,
                                  const NicMemoryMap& map)
+    : DescriptorRings(std::vector<uint32_t>(static_cast<size_t>(rings), rx_size), tx_size, descriptor_bytes, map) {}
+
+DescriptorRings::DescriptorRings(const std::vector<uint32_t>& rx_sizes, uint32_t tx_size, uint32_t descriptor_bytes,
+                                 const NicMemoryMap& map)
     : map_(map), descriptor_bytes_(descriptor_bytes) {
-  rx_.reserve(static_cast<size_t>(rings));
-  tx_.reserve(static_cast<size_t>(rings));
-  for (int r = 0; r < rings; ++r) {
-    rx_.emplace_back(rx_size);
+  rx_.reserve(rx_sizes.size());
+  tx_.reserve(rx_sizes.size());
+  uint64_t first = 0;
+  for (uint32_t size : rx_sizes) {
+    rx_first_slot_.push_back(first);
+    first += size;
+    rx_.emplace_back(size);
     tx_.emplace_back(tx_size);
   }
 }
 
+namespace {
+std::vector<uint32_t> rx_ring_sizes(const NicParams& p) {
+  std::vector<uint32_t> sizes;
+  for (int64_t v = 0; v < p.vnics; ++v) {
+    int64_t size = p.rx_ring_size;
+    for (const auto& o : p.vnic_overrides)
+      if (o.vnic == v && o.rx_ring_size > 0) size = o.rx_ring_size;
+    sizes.insert(sizes.end(), static_cast<size_t>(p.rings_per_vnic), static_cast<uint32_t>(size));
+  }
+  return sizes;
+}
+}  // namespace
+
 DescriptorRings::DescriptorRings(const NicParams& p, const NicMemoryMap& map)
-    : DescriptorRings(static_cast<int>(p.vnics * p.rings_per_vnic), static_cast<uint32_t>(p.rx_ring_size),
-                      static_cast<uint32_t>(p.tx_ring_size), static_cast<uint32_t>(p.descriptor_bytes.n), map) {}
+    : DescriptorRings(rx_ring_sizes(p), static_cast<uint32_t>(p.tx_ring_size), static_cast<uint32_t>(p.descriptor_bytes.n),
+                      map) {}
 
 uint64_t DescriptorRings::rx_descriptor_address(int ring, uint32_t slot) const {
-  return map_.rx_descriptors + (static_cast<uint64_t>(ring) * rx(ring).size() + slot) * descriptor_bytes_;
+  return map_.rx_descriptors + (rx_first_slot_[static_cast<size_t>(ring)] + slot) * descriptor_bytes_;
 }
 
 uint64_t DescriptorRings::rx_buffer_address(int ring, uint32_t slot) const {
-  return map_.rx_buffers + (static_cast<uint64_t>(ring) * rx(ring).size() + slot) * map_.buffer_stride;
+  return map_.rx_buffers + (rx_first_slot_[static_cast<size_t>(ring)] + slot) * map_.buffer_stride;
 }
 
 uint64_t DescriptorRings::tx_descriptor_address(int ring, uint32_t slot) const {
@@ -91,7 +123,7 @@ uint64_t DescriptorRings::tx_descriptor_address(int ring, uint32_t slot) const {
 
 uint64_t DescriptorRings::frames_held() const {
   uint64_t n = 0;
-  for (const auto& r : rx_) n += r.occupancy();
+  for (const auto& r : rx_) n += r.occupancy();  // held slots' frames are their reader's
   for (const auto& t : tx_) n += t.occupancy();
   return n;
 }

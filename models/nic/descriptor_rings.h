@@ -65,7 +65,8 @@ class RxRingMemory {
   uint32_t occupancy() const { return ring_.occupancy(); }  // completions the driver has not taken
 
   // --- the NIC's DMA engine ---
-  bool full() const { return ring_.full(); }
+  // No slot to write: completions not taken, plus slots a zero-copy reader still holds.
+  bool full() const { return ring_.occupancy() + held_ >= ring_.indices().capacity(); }
   uint32_t next_slot() const { return ring_.indices().tail(); }  // where the next completion goes
   // The completion of the frame in next_slot(); its write-back lands at d.visible_at.
   void write_completion(const RxDescriptor& d);
@@ -77,12 +78,18 @@ class RxRingMemory {
   const RxDescriptor& peek(uint32_t i) const { return ring_.at(ring_.indices().advance(ring_.indices().head(), i)); }
   // Takes the oldest completion (the caller owns its frame reference) and returns the slot.
   RxDescriptor take();
+  // Takes the oldest completion but keeps its slot from the NIC until release(): the slot's
+  // buffer is the reader's (AF_XDP zero copy), so a reader that falls behind fills the ring.
+  RxDescriptor take_held();
+  void release(uint32_t n = 1);
+  uint32_t held() const { return held_; }
 
   // A trace probe on the ring's occupancy (the NIC's VCD signal), called after each change.
   void on_occupancy(std::function<void(uint32_t)> f) { on_occupancy_ = std::move(f); }
 
  private:
   RxRing<RxDescriptor> ring_;
+  uint32_t held_ = 0;
   std::function<void(uint32_t)> on_occupancy_;
 };
 
@@ -125,7 +132,11 @@ class DescriptorRings {
  public:
   DescriptorRings(int rings, uint32_t rx_size, uint32_t tx_size, uint32_t descriptor_bytes,
                   const NicMemoryMap& map = {});
-  // The rings a NIC with `p` drives: vnics x rings_per_vnic queue pairs.
+  // `rx_sizes`: each RX ring's size (rings of them).
+  DescriptorRings(const std::vector<uint32_t>& rx_sizes, uint32_t tx_size, uint32_t descriptor_bytes,
+                  const NicMemoryMap& map = {});
+  // The rings a NIC with `p` drives: vnics x rings_per_vnic queue pairs, a VNIC's RX rings
+  // of its own size where p.vnic_overrides sets one.
   explicit DescriptorRings(const NicParams& p, const NicMemoryMap& map = {});
 
   int rings() const { return static_cast<int>(rx_.size()); }
@@ -148,6 +159,7 @@ class DescriptorRings {
  private:
   NicMemoryMap map_;
   uint32_t descriptor_bytes_;
+  std::vector<uint64_t> rx_first_slot_;  // ring r's slots start here in the RX descriptor/buffer areas
   std::vector<RxRingMemory> rx_;
   std::vector<TxRingMemory> tx_;
 };

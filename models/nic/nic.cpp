@@ -56,14 +56,17 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
       rx_(ctx, make_classifier(p_, vnic_macs), rings_, dma_port_, interrupts_, stat_name),
       tx_(std::make_unique<DescriptorTxEngine>(ctx, p_, max_frame_bytes,
                                                TxPorts{rings_, dma_port_, mac, interrupts_, register_writes_}, stat_name)),
-      register_file_(ctx, registers, rings_, *tx_, interrupts_, register_writes_) {
+      register_file_(ctx, registers, rings_, *tx_, interrupts_, register_writes_),
+      remote_(ctx, *tx_, vnic_macs.front(), static_cast<uint32_t>(max_frame_bytes), stat_name) {
   mac.on_receive = [this](Packet& p) {
     tcp_monitor_.received(p.header_bytes());
     rx_.receive(p);
   };
   mac.on_tx_start = [this](const Packet& p) {
-    tcp_monitor_.sent(p.header_bytes(), p.retransmission);
-    if (rx_.mirrors_transmitted()) rx_.mirror_transmitted(p);
+    if (!p.mirror_copy) {
+      tcp_monitor_.sent(p.header_bytes(), p.retransmission);
+      if (rx_.mirrors_transmitted()) rx_.mirror_transmitted(p);
+    }
     tx_->frame_started(p);
   };
   install_rules(ctx, stat_name);
@@ -106,7 +109,17 @@ void Nic::install_rules(SimContext& ctx, const std::string& stat_name) {
     pol.matched = &st.counter(n + ".matched", "frames", "frames this rule matched (received; sent too for a "
                               "both-directions mirror)");
     if (plan->rule.action.mirror_vnic) {
-      pol.mirrored = &st.counter(n + ".mirrored", "frames", "mirror copies this rule handed to its VNIC's ring");
+      pol.mirrored = &st.counter(n + ".mirrored", "frames", "mirror copies this rule made (into its VNIC's ring, or dropped there when full; and to its remote analyzer)");
+      pol.sampled_out = &st.counter(n + ".sampled_out", "frames", "matching frames the 1-in-N sampling left uncopied");
+      pol.dropped_ring_full = &st.counter(n + ".dropped_ring_full", "frames",
+                                          "mirror copies of this rule dropped at the mirror VNIC's full RX ring");
+    }
+    if (plan->erspan_to) {
+      const size_t session = remote_.add_session(*plan->erspan_to, plan->erspan_session, n);
+      pol.remote = [this, session](const Packet& copy) { remote_.send(session, copy); };
+    }
+    if (plan->erspan_to && !pol.mirrored) {  // remote copies only
+      pol.mirrored = &st.counter(n + ".mirrored", "frames", "mirror copies this rule made");
       pol.sampled_out = &st.counter(n + ".sampled_out", "frames", "matching frames the 1-in-N sampling left uncopied");
     }
     planned_.push_back(Planned{*std::move(plan), std::move(pol), -1});

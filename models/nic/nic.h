@@ -34,6 +34,7 @@
 #include "nic/interrupts.h"
 #include "nic/params.h"
 #include "nic/registers.h"
+#include "nic/remote_mirror.h"
 #include "nic/rx_path.h"
 #include "nic/tcp_monitor.h"
 #include "nic/tx_engine.h"
@@ -61,6 +62,11 @@ class Nic : public sc_core::sc_module {
   // Frames inside the NIC: fetched by the transmit engine and not yet given to the MAC (the
   // MAC counts its own queue; ring memory counts what it references).
   uint64_t frames_held() const { return tx_->frames_held(); }
+  // Addresses for the rules' remote mirror copies: the host's IPv4 address and its neighbour
+  // table (the platform's). Throws std::invalid_argument if an erspan_to is no host's.
+  void resolve_remote_mirrors(net::Ipv4Address source, const RemoteMirror::Neighbour& neighbour) {
+    remote_.resolve(source, neighbour);
+  }
 
  private:
   NicParams p_;
@@ -72,6 +78,7 @@ class Nic : public sc_core::sc_module {
   std::unique_ptr<TxEngine> tx_;
   NicRegisters register_file_;
   TcpWireMonitor tcp_monitor_;  // TCP as a capture at the port sees it (nic/tcp_monitor.h)
+  RemoteMirror remote_;
   // The scenario's classifier rules (NicParams::rules), installed at their times.
   struct Planned {
     RulePlan plan;

@@ -15,6 +15,20 @@
 
 namespace hostwire::nic {
 
+// A VNIC's settings where they differ from the NIC's (`<host>.nic.vnic_overrides`), e.g. a
+// debug VNIC's ring: [{vnic: 1, rx_ring_size: 64}].
+struct VnicOverride {
+  int64_t vnic = 0;
+  int64_t rx_ring_size = 0;
+
+  template <class V>
+  void visit(V& v) {
+    v(vnic, "vnic", "the VNIC, index", Limits::range(0, 63).required());
+    v(rx_ring_size, "rx_ring_size", "descriptors per RX ring of this VNIC (0: the NIC's rx_ring_size)",
+      Limits::range(0, 65536));
+  }
+};
+
 struct NicParams {
   int64_t vnics = 1;
   int64_t rings_per_vnic = 4;
@@ -34,6 +48,7 @@ struct NicParams {
   Bytes tso_max_size{65536};  // Linux GSO_MAX_SIZE
   Time register_latency = Time::from_ns(0);
   std::vector<RuleParams> rules;  // the classifier's match-action rules (nic/rule_params.h)
+  std::vector<VnicOverride> vnic_overrides;
 
   template <class V>
   void visit(V& v) {
@@ -68,6 +83,8 @@ struct NicParams {
       Limits::non_negative());
     v.list(rules, "rules", "classifier rules, looked at before the default path (destination MAC -> VNIC -> RSS): "
            "match fields, an action, a mirror VNIC with sampling and a snap length, install and removal times", 64);
+    v.list(vnic_overrides, "vnic_overrides", "per-VNIC settings that differ from the NIC's (a debug VNIC's own "
+           "RX ring size)", 64);
   }
 
   // The text fields are checked here (the params layer only knows they are text).

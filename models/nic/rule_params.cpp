@@ -93,10 +93,15 @@ std::optional<RulePlan> plan_rule(const RuleParams& p, std::string& field, std::
   else if (p.action == "to_ring") a = Action::to_ring(static_cast<uint16_t>(p.target));
   else if (p.action == "drop") a = Action::drop();
   if (p.mirror >= 0) a.mirror_vnic = static_cast<uint16_t>(p.mirror);
-  const bool mirrors = p.mirror >= 0;
+  if (!p.erspan_to.empty()) {
+    plan.erspan_to = net::parse_ipv4(p.erspan_to);
+    if (!plan.erspan_to) return fail("erspan_to", "'" + p.erspan_to + "' is not an IPv4 address (10.1.0.3)");
+  }
+  plan.erspan_session = static_cast<uint16_t>(p.erspan_session);
+  const bool mirrors = p.mirror >= 0 || plan.erspan_to;
   if (!mirrors && (p.sample != 1 || p.snap.n != 0 || p.both_directions))
     return fail(p.sample != 1 ? "sample" : p.snap.n != 0 ? "snap" : "both_directions",
-                "applies to the mirror copy: the rule needs a mirror VNIC");
+                "applies to the mirror copy: the rule needs a mirror VNIC or erspan_to");
   if (p.snap.n != 0 && p.snap.n < 14) return fail("snap", "a copy needs at least its 14-byte Ethernet header");
   if (p.until.ps != 0 && p.until <= p.at) return fail("until", "the rule is removed before it is installed (at)");
   plan.sample = static_cast<uint64_t>(p.sample);

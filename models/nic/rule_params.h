@@ -7,6 +7,7 @@
 //     - {dst_ip: 10.0.0.1/32, protocol: tcp, dst_port: "5000-5999", mirror: 1, both_directions: true}
 //     - {src_ip: 10.0.0.0/24, dscp: 46, action: to_ring, target: 3}
 //     - {protocol: udp, action: drop, at: 5ms, until: 8ms}
+//     - {dst_port: 80, protocol: tcp, erspan_to: 10.1.0.3, erspan_session: 7}
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "core/params.h"
 #include "core/units.h"
+#include "net/address.h"
 #include "nic/classifier.h"
 
 namespace hostwire::nic {
@@ -30,6 +32,8 @@ struct RuleParams {
   std::string action = "pass";
   int64_t target = 0;
   int64_t mirror = -1;
+  std::string erspan_to;  // "" none; the remote analyzer's IPv4 address
+  int64_t erspan_session = 1;
   bool both_directions = false;
   int64_t sample = 1;
   Bytes snap{0};
@@ -54,6 +58,9 @@ struct RuleParams {
     v(target, "target", "the VNIC (to_vnic) or NIC-wide RX ring (to_ring), index", Limits::range(0, 1 << 16));
     v(mirror, "mirror", "VNIC that also gets a copy of each matching frame (beside the action); -1: none",
       Limits::range(-1, 63));
+    v(erspan_to, "erspan_to", "IPv4 address (a VNIC of another host) that also gets each mirror copy, encapsulated "
+      "as ERSPAN type II over GRE and sent out of this port; empty: none");
+    v(erspan_session, "erspan_session", "the ERSPAN session id the remote copies carry", Limits::range(0, 1023));
     v(both_directions, "both_directions", "the mirror also gets the frames this host sends on the flow (matched "
       "with addresses and ports swapped), so its capture holds both directions");
     v(sample, "sample", "mirror 1 in N matching frames (seeded, per rule), count", Limits::range(1, 1'000'000'000));
@@ -69,6 +76,8 @@ struct RulePlan {
   uint64_t sample = 1;
   uint32_t snap = 0;  // 0: whole frames
   bool both_directions = false;
+  std::optional<net::Ipv4Address> erspan_to;  // the remote analyzer, if any
+  uint16_t erspan_session = 1;
   Time at{}, until{};  // until 0: never removed
 };
 

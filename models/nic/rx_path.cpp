@@ -19,7 +19,14 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
       mirrored_(ctx.stats().counter(stat_name + ".rx_mirrored", "frames",
                                     "mirror copies of received frames handed to a second VNIC's ring")),
       tx_mirrored_(ctx.stats().counter(stat_name + ".tx_mirrored", "frames",
-                                       "mirror copies of sent frames (both-directions rules) handed to a VNIC's ring")) {
+                                       "mirror copies of sent frames (both-directions rules) handed to a VNIC's ring")),
+      mirror_dropped_ring_(ctx.stats().counter(stat_name + ".mirror_dropped_ring_full", "frames",
+                                               "mirror copies dropped: the mirror VNIC's RX ring had no free descriptor")),
+      mirror_dma_bytes_(ctx.stats().counter(stat_name + ".mirror_dma_bytes", "B",
+                                            "bytes the DMA engine wrote to host memory for mirror copies (frames and "
+                                            "their completions): mirroring's extra PCIe traffic")),
+      primary_dropped_ring_(ctx.stats().counter(stat_name + ".primary_dropped_ring_full", "frames",
+                                                "received frames (not mirror copies) dropped at a full RX ring")) {
   auto& st = ctx.stats();
   for (int r = 0; r < rings_.rings(); ++r) {
     const std::string q = stat_name + ".ring" + std::to_string(r);
@@ -50,8 +57,8 @@ void RxPath::receive(Packet& p) {
   if (d.drop) {
     dropped_rule_.add();
     HW_LOG(log_, debug, "frame {} dropped by rule {}", p.id, d.rule);
-  } else {
-    deliver(d.primary.ring, p);
+  } else if (!deliver(d.primary.ring, p)) {
+    primary_dropped_ring_.add();
   }
   mirror(d, p, false);
 }
@@ -65,27 +72,41 @@ void RxPath::mirror(const Decision& d, const Packet& p, bool transmitted) {
   auto it = d.rule == kDefaultPath ? policies_.end() : policies_.find(d.rule);
   MirrorPolicy* pol = it == policies_.end() ? nullptr : &it->second;
   if (pol && pol->matched) pol->matched->add();
-  if (!d.mirror) return;
+  const bool remote = pol && pol->remote;
+  if (!d.mirror && !remote) return;
   if (pol && pol->sample > 1 && pol->rng.next_u64() % pol->sample != 0) {
     if (pol->sampled_out) pol->sampled_out->add();
     return;
   }
   if (pol && pol->mirrored) pol->mirrored->add();
-  (transmitted ? tx_mirrored_ : mirrored_).add();
-  if (!pol || pol->snap == 0 || pol->snap >= p.frame_bytes()) {
-    deliver(d.mirror->ring, p);
+  const Packet* copy = &p;
+  Packet cut;
+  if (pol && pol->snap != 0 && pol->snap < p.frame_bytes()) {
+    // The copy cut to the snap length, as a capture's snaplen: the headers first, then payload.
+    cut = p;
+    cut.original_length = p.frame_bytes();
+    if (pol->snap <= p.header_len) {
+      cut.header_len = static_cast<uint16_t>(pol->snap);
+      cut.payload = {};
+    } else {
+      cut.payload = p.payload.sub(0, pol->snap - p.header_len);
+    }
+    copy = &cut;
+  }
+  if (d.mirror) {
+    (transmitted ? tx_mirrored_ : mirrored_).add();
+    deliver_copy(d.mirror->ring, *copy, pol);
+  }
+  if (remote) pol->remote(*copy);
+}
+
+void RxPath::deliver_copy(uint16_t ring, const Packet& p, MirrorPolicy* pol) {
+  if (deliver(ring, p)) {
+    mirror_dma_bytes_.add(p.frame_bytes() + rings_.descriptor_bytes());
     return;
   }
-  // The copy cut to the snap length, as a capture's snaplen: the headers first, then payload.
-  Packet cut = p;
-  cut.original_length = p.frame_bytes();
-  if (pol->snap <= p.header_len) {
-    cut.header_len = static_cast<uint16_t>(pol->snap);
-    cut.payload = {};
-  } else {
-    cut.payload = p.payload.sub(0, pol->snap - p.header_len);
-  }
-  deliver(d.mirror->ring, cut);
+  mirror_dropped_ring_.add();
+  if (pol && pol->dropped_ring_full) pol->dropped_ring_full->add();
 }
 
 void RxPath::mirror_transmitted(const Packet& p) {
@@ -95,19 +116,19 @@ void RxPath::mirror_transmitted(const Packet& p) {
   std::swap(k.dst_port, k.src_port);
   const Decision d = classifier_.classify(k);
   auto it = d.rule == kDefaultPath ? policies_.end() : policies_.find(d.rule);
-  if (it == policies_.end() || !it->second.both_directions) return;
+  if (it == policies_.end() || !it->second.both_directions || p.mirror_copy) return;
   Packet copy = p;
   copy.received = hostwire::now();  // the copy's timestamp: when the frame started on the wire
   mirror(d, copy, true);
 }
 
-void RxPath::deliver(uint16_t r, const Packet& p) {
+bool RxPath::deliver(uint16_t r, const Packet& p) {
   RxRingMemory& ring = rings_.rx(r);
   if (ring.full()) {
     ring_dropped_[r]->add();
     dropped_ring_.add();
     HW_LOG(log_, debug, "frame {} dropped: RX ring {} full", p.id, r);
-    return;
+    return false;
   }
   const uint32_t slot = ring.next_slot();
   const Time now = hostwire::now();
@@ -122,6 +143,7 @@ void RxPath::deliver(uint16_t r, const Packet& p) {
   ring.write_completion(RxDescriptor{ctx_.frames().copy(p), done});
   ring_delivered_[r]->add();
   interrupts_.completion(r, done);
+  return true;
 }
 
 }  // namespace hostwire::nic

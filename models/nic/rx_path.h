@@ -6,7 +6,7 @@
 // into the RX ring in host memory; the completion is visible to the driver when that
 // write-back lands, and counts toward the queue pair's interrupt. No free slot: the frame is
 // dropped and counted on that ring (rx_missed). A mirror action delivers a second copy the
-// same way.
+// same way, and a rule's copies may also go to a remote analyzer (nic/remote_mirror.h).
 //
 // The classify step is the seam before the rings: a consumer that must see or steer frames
 // before they reach a VNIC (a mirror or debug tap, the TOE's ACK steering) replaces it and
@@ -56,6 +56,8 @@ class RxPath {
     Counter* matched = nullptr;
     Counter* mirrored = nullptr;
     Counter* sampled_out = nullptr;
+    Counter* dropped_ring_full = nullptr;  // copies the mirror VNIC's ring had no slot for
+    std::function<void(const Packet&)> remote;  // sends each copy to a remote analyzer too (ERSPAN)
   };
   void set_policy(int32_t rule, MirrorPolicy policy);
   // A frame this host starts sending: copied to the mirror VNIC of a both-directions rule that
@@ -64,7 +66,9 @@ class RxPath {
   bool mirrors_transmitted() const { return mirrors_tx_; }
 
  private:
-  void deliver(uint16_t ring, const Packet& p);
+  // False: the ring was full and the frame is dropped (counted on the ring).
+  bool deliver(uint16_t ring, const Packet& p);
+  void deliver_copy(uint16_t ring, const Packet& p, MirrorPolicy* pol);
   // The mirror copy of `p` for the decision's rule, if its policy keeps it.
   void mirror(const Decision& d, const Packet& p, bool transmitted);
 
@@ -83,6 +87,9 @@ class RxPath {
   Counter& dropped_ring_;
   Counter& mirrored_;
   Counter& tx_mirrored_;
+  Counter& mirror_dropped_ring_;
+  Counter& mirror_dma_bytes_;
+  Counter& primary_dropped_ring_;
   std::unordered_map<int32_t, MirrorPolicy> policies_;
   bool mirrors_tx_ = false;
 };

@@ -197,6 +197,15 @@ void DescriptorTxEngine::frame_started(const Packet& p) {
   }
 }
 
+bool DescriptorTxEngine::send_generated(Frame* f) {
+  const int64_t bytes = f->packet.frame_bytes();
+  if (buffer_used_ + bytes > p_.tx_buffer.n) return false;
+  buffer_used_ += bytes;
+  trace_buffer(hostwire::now());
+  ports_.mac.send(f);
+  return true;
+}
+
 uint64_t DescriptorTxEngine::frames_held() const {
   uint64_t n = 0;
   for (const auto& b : batches_) n += b.frames.size() + b.fetched.size();

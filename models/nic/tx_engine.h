@@ -47,6 +47,9 @@ class TxEngine {
   virtual void doorbell(int ring, uint32_t descriptors, Time arrival) = 0;
   // The MAC started sending `p`, a frame this engine gave it: its packet-buffer space is free.
   virtual void frame_started(const Packet& p) = 0;
+  // A frame the NIC made itself (a remote mirror copy) for the MAC: it takes packet-buffer
+  // room like the engine's own frames. False, and the caller keeps the frame, when there is none.
+  virtual bool send_generated(Frame* f) = 0;
   // Frames the engine holds: read from ring memory and not yet given to the MAC.
   virtual uint64_t frames_held() const = 0;
 };
@@ -58,6 +61,7 @@ class DescriptorTxEngine final : public TxEngine {
 
   void doorbell(int ring, uint32_t descriptors, Time arrival) override;
   void frame_started(const Packet& p) override;
+  bool send_generated(Frame* f) override;
   uint64_t frames_held() const override;
 
  private:

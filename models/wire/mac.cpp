@@ -60,6 +60,7 @@ bool Mac::send(Frame* frame) {
 }
 
 void Mac::start_next() {
+  tx_busy_ = true;  // before on_tx_start: a frame it queues (a mirror copy) waits its turn
   Frame* f = queue_.front();
   queue_.pop_front();
   queued_bytes_ -= f->packet.frame_bytes();
@@ -75,7 +76,6 @@ void Mac::start_next() {
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   auto status = tx->nb_transport_fw(f->gp, phase, delay);
   if (status != tlm::TLM_UPDATED || phase != tlm::END_REQ) SC_REPORT_FATAL(name(), "the wire must answer END_REQ");
-  tx_busy_ = true;
   wire_free_event_.notify(delay);
 }
 

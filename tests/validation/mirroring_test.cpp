@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/scenario.h"
+#include "net/erspan.h"
+#include "net/ipv4.h"
 #include "platforms/catalog.h"
 #include "support/in_child.h"
 #include "support/tshark.h"
@@ -55,12 +57,12 @@ bool from_host_a(const Record& r) { return r.bytes.size() >= 30 && r.bytes[29] =
 // Request/response from host_a to host_b (stopping at `stop`, run to 6 ms) with a both-directions
 // mirror of the conn to host_b's VNIC 1, read by an analyzer on core 3.
 nlohmann::json mirrored_run(const std::string& rule_extra, const std::string& analyzer_extra, const std::string& host_b_extra,
-                   const std::string& dir) {
+                            const std::string& dir, const std::string& nic_extra = "") {
   const std::string yaml =
       "platform: two_hosts\nduration: 6ms\nseed: 8\nparameters:\n  link0: {rate: 10Gbps, propagation: 1us}\n"
       "  host_b:\n" + host_b_extra +
       "    nic:\n      vnics: 2\n      rules:\n"
-      "        - {src_ip: 10.0.0.1, protocol: tcp, mirror: 1, both_directions: true" + rule_extra + "}\n"
+      "        - {src_ip: 10.0.0.1, protocol: tcp, mirror: 1, both_directions: true" + rule_extra + "}\n" + nic_extra +
       "workloads:\n  - {name: rr, type: tcp_rr, from: host_a, to: host_b, concurrency: 4, stop: 4ms}\n"
       "  - {name: debug, type: analyzer, to: host_b, vnic: 1, core: 3" + analyzer_extra + "}\n"
       "outputs: {pcap: [link0.a_to_b, link0.b_to_a]}\n";
@@ -79,7 +81,9 @@ nlohmann::json mirrored_run(const std::string& rule_extra, const std::string& an
     nlohmann::json out;
     for (const char* n : {"host_b.nic.rule0.mirrored", "host_b.packet.netdev1.received", "host_b.packet.netdev1.read",
                           "workloads.debug.socket_drops", "workloads.debug.ring_drops", "workloads.debug.frames",
-                          "host_b.nic.rx_dropped_ring_full", "workloads.rr.response_rate", "host_b.nic.rx_frames"})
+                          "host_b.nic.rx_dropped_ring_full", "workloads.rr.response_rate", "host_b.nic.rx_frames",
+                          "host_b.nic.rule0.dropped_ring_full", "host_b.nic.primary_dropped_ring_full",
+                          "host_b.nic.mirror_dropped_ring_full", "host_b.nic.mirror_dma_bytes"})
       out[n] = ctx.stats().value(n);
     out["broken"] = ctx.check_invariants();
     return out;
@@ -149,5 +153,129 @@ TEST(Mirroring, ASlowAnalyzerLosesFramesAtItsOwnSocketOnlyAndEveryCopyIsAccounte
   // The primary conversation is the same with a fast or a slow analyzer (it runs on its own core).
   EXPECT_EQ(metric(slow, "workloads.rr.response_rate"), metric(fast, "workloads.rr.response_rate"));
   EXPECT_EQ(metric(fast, "workloads.debug.socket_drops"), 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Mirroring, AZeroCopyAnalyzerThatFallsBehindFillsTheDebugRingAndOnlyItDrops) {
+  // Zero copy: each frame keeps its slot of the debug VNIC's 16-slot ring until the analyzer,
+  // at 200,000 cycles (67 us) a frame, is done with it. The ring overflows; the primary rings
+  // (host_b's VNIC 0) drop nothing, and every copy was read or dropped at the debug ring.
+  const std::string dir = mirror_dir("mirror_zero_copy");
+  const auto slow = mirrored_run("", ", cost: 200000, pcap: false",
+                                 "    packet: {zero_copy: true}\n", dir,
+                                 "      vnic_overrides: [{vnic: 1, rx_ring_size: 16}]\n");
+  ASSERT_TRUE(slow.contains("broken")) << slow.dump();
+  EXPECT_TRUE(slow["broken"].empty()) << slow["broken"].dump();
+  const double mirrored = metric(slow, "host_b.nic.rule0.mirrored");
+  const double ring_drops = metric(slow, "host_b.nic.rule0.dropped_ring_full");
+  EXPECT_GT(ring_drops, 100);
+  EXPECT_EQ(metric(slow, "workloads.debug.ring_drops"), ring_drops);
+  EXPECT_EQ(metric(slow, "host_b.nic.mirror_dropped_ring_full"), ring_drops);
+  EXPECT_EQ(metric(slow, "host_b.nic.primary_dropped_ring_full"), 0);
+  EXPECT_EQ(metric(slow, "host_b.nic.rx_dropped_ring_full"), ring_drops);  // no other ring dropped
+  EXPECT_EQ(metric(slow, "workloads.debug.socket_drops"), 0);              // zero copy: the ring is the buffer
+  // The flow stopped at 4 ms and the analyzer caught up by 6 ms: mirrored = read + dropped, exactly.
+  EXPECT_EQ(mirrored, metric(slow, "workloads.debug.frames") + ring_drops);
+  EXPECT_EQ(metric(slow, "host_b.packet.netdev1.read"), metric(slow, "host_b.packet.netdev1.received"));
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+// Request/response from client to server on a star, the server's NIC sending a copy of the
+// conn's frames in both directions to the analyzer on the probe's VNIC 1 (10.1.0.3), as ERSPAN.
+nlohmann::json remote_run(const std::string& dir) {
+  const std::string yaml =
+      "platform: star\nduration: 6ms\nseed: 8\nparameters:\n"
+      "  hosts: [{name: server}, {name: client}, {name: probe}]\n  link: {rate: 10Gbps, propagation: 1us}\n"
+      "  host:\n    nic:\n      vnics: 2\n      rules:\n"
+      "        - {src_ip: 10.0.0.2, dst_ip: 10.0.0.1, protocol: tcp, erspan_to: 10.1.0.3, erspan_session: 7, "
+      "both_directions: true}\n"
+      "workloads:\n  - {name: rr, type: tcp_rr, from: client, to: server, concurrency: 4, response_size: 4000B, stop: 4ms}\n"
+      "  - {name: debug, type: analyzer, to: probe, vnic: 1, core: 3}\n"
+      "outputs: {pcap: [link_server.a_to_b, link_server.b_to_a]}\n";
+  return in_child([&]() -> nlohmann::json {
+    HostwireCatalog catalog;
+    auto l = load_scenario_text(yaml, "mirroring_remote_test.yaml", catalog);
+    if (!l.scenario) {
+      std::fprintf(stderr, "%s\n", l.errors.front().str().c_str());
+      return {};
+    }
+    SimContext ctx(l.scenario->seed());
+    ctx.set_output_dir(dir);
+    auto top = catalog.build(*l.scenario, ctx);
+    sc_core::sc_start(to_sc(l.scenario->duration()));
+    ctx.run_end_hooks();
+    nlohmann::json out;
+    for (const char* n : {"server.nic.erspan_frames", "server.nic.erspan_bytes", "server.nic.erspan_truncated",
+                          "server.nic.erspan_dropped_buffer_full", "server.nic.rule0.mirrored",
+                          "server.nic.rule0.erspan_frames", "switch0.port2.frames_out", "switch0.port2.bytes_out",
+                          "workloads.debug.frames", "client.nic.erspan_frames", "probe.nic.rx_frames"})
+      out[n] = ctx.stats().value(n);
+    out["broken"] = ctx.check_invariants();
+    return out;
+  });
+}
+
+bool is_gre(const Record& r) { return r.bytes.size() > 23 && r.bytes[23] == net::kIpProtocolGre; }
+}  // namespace
+
+TEST(Mirroring, ARemoteAnalyzerDecodesTheErspanCopiesAndTheSwitchCarriesThem) {
+  const std::string dir = mirror_dir("mirror_remote");
+  const auto r = remote_run(dir);
+  ASSERT_TRUE(r.contains("broken")) << r.dump();
+  EXPECT_TRUE(r["broken"].empty()) << r["broken"].dump();
+  const double copies = metric(r, "server.nic.erspan_frames");
+  EXPECT_GT(copies, 100);
+  EXPECT_EQ(metric(r, "server.nic.erspan_dropped_buffer_full"), 0);
+  EXPECT_EQ(metric(r, "server.nic.rule0.mirrored"), copies);
+  EXPECT_EQ(metric(r, "client.nic.erspan_frames"), 0);  // the rule is on every host; only the server's matches
+  // The switch's accounting: the probe's port carried exactly the copies, and the analyzer read them.
+  EXPECT_EQ(metric(r, "switch0.port2.frames_out"), copies);
+  EXPECT_EQ(metric(r, "switch0.port2.bytes_out"), metric(r, "server.nic.erspan_bytes"));
+  EXPECT_EQ(metric(r, "workloads.debug.frames"), copies);
+  EXPECT_GT(metric(r, "server.nic.erspan_truncated"), 0);  // 1514-byte frames do not fit 50 bytes more
+
+  // Each inner frame is the server port's frame, in order per direction, cut to 1464 bytes with
+  // the T bit where it did not fit; the GRE sequence counts up from 0 without a gap.
+  const auto probe = read_pcap(dir + "/debug.pcap");
+  auto sent = read_pcap(dir + "/link_server.a_to_b.pcap");
+  const auto received = read_pcap(dir + "/link_server.b_to_a.pcap");
+  const size_t with_copies = sent.size();
+  std::erase_if(sent, is_gre);  // the server's port carries the copies too
+  EXPECT_EQ(with_copies - sent.size(), probe.size());
+  ASSERT_EQ(probe.size(), sent.size() + received.size());
+  size_t s = 0, v = 0;
+  uint32_t sequence = 0;
+  for (const Record& rec : probe) {
+    auto e = net::parse_erspan(rec.bytes);
+    ASSERT_TRUE(e) << e.error();
+    EXPECT_EQ(e->sequence, sequence++);
+    EXPECT_EQ(e->erspan.session_id, 7);
+    EXPECT_TRUE(e->ipv4_checksum_ok);
+    const bool from_server = e->inner.size() > 29 && e->inner[29] == 1;  // inner IPv4 source 10.0.0.1
+    const std::vector<Record>& tap = from_server ? sent : received;
+    size_t& k = from_server ? s : v;
+    ASSERT_LT(k, tap.size());
+    const Record& t = tap[k++];
+    const size_t fit = std::min<size_t>(t.bytes.size(), net::erspan_inner_bytes_fit(1514));
+    ASSERT_EQ(e->inner.size(), fit) << "copy " << sequence;
+    EXPECT_TRUE(std::equal(e->inner.begin(), e->inner.end(), t.bytes.begin())) << "copy " << sequence;
+    EXPECT_EQ(e->erspan.truncated, fit < t.bytes.size()) << "copy " << sequence;
+  }
+  EXPECT_EQ(s, sent.size());
+  EXPECT_EQ(v, received.size());
+
+  if (hostwire::testing::tshark_available()) {
+    // tshark decodes the encapsulation and, inside it, the conn's own TCP frames.
+    auto rows = hostwire::testing::tshark_fields(dir + "/debug.pcap", {"erspan.spanid", "gre.proto", "ip.src", "tcp.srcport"});
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), probe.size());
+    for (const auto& row : *rows) {
+      EXPECT_EQ(row[0], "7");
+      EXPECT_EQ(row[1], "0x88be");
+      EXPECT_TRUE(row[2] == "10.0.0.1,10.0.0.1" || row[2] == "10.0.0.1,10.0.0.2") << row[2];  // outer, inner
+      EXPECT_FALSE(row[3].empty());
+    }
+  }
   std::filesystem::remove_all(dir);
 }

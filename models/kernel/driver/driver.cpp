@@ -138,9 +138,11 @@ void Driver::poll_done(int v) {
   const NetdevConsumer& consumer = consumers_[netdev];
   netdev_rx_[netdev]->add(poll.rx);
   for (uint32_t i = 0; i < poll.rx; ++i) {
-    Frame* f = rings_.rx(v).take().frame;  // the slot goes back to the NIC
+    nic::RxRingMemory& ring = rings_.rx(v);
+    // The slot goes back to the NIC now, or (zero copy) when the consumer releases it.
+    Frame* f = (consumer.receive && consumer.zero_copy ? ring.take_held() : ring.take()).frame;
     if (consumer.receive) {
-      consumer.receive(f, core);
+      consumer.receive(f, core, v);
     } else {
       unbound_->add();
       f->gp.release();

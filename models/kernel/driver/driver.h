@@ -71,9 +71,13 @@ struct DriverParams {
 // What a netdev hands its received frames to (the host's IP layer, or a capture consumer).
 // The driver makes one netdev per VNIC, over that VNIC's rings.
 struct NetdevConsumer {
-  std::function<int64_t(const Frame&)> poll_cycles;  // inline protocol work per frame in the poll
-  std::function<void(Frame*, int core)> receive;     // the consumer owns the frame reference
+  std::function<int64_t(const Frame&)> poll_cycles;       // inline protocol work per frame in the poll
+  std::function<void(Frame*, int core, int ring)> receive;  // the consumer owns the frame reference
   std::function<void(int core)> poll_end;
+  // Zero copy (AF_XDP): each frame keeps its RX ring slot until the consumer gives it back
+  // with Driver::release_rx(ring), so a consumer that falls behind fills the ring and the NIC
+  // drops there, never in a socket.
+  bool zero_copy = false;
 };
 
 class Driver : public sc_core::sc_module {
@@ -90,6 +94,8 @@ class Driver : public sc_core::sc_module {
   int netdevs() const { return static_cast<int>(consumers_.size()); }
   // Binds netdev `n` (VNIC n) to its consumer; until then its frames are dropped and counted.
   void set_consumer(int netdev, NetdevConsumer c) { consumers_.at(static_cast<size_t>(netdev)) = std::move(c); }
+  // A zero-copy consumer is done with a frame of RX ring `ring`: its slot goes back to the NIC.
+  void release_rx(int ring) { rings_.rx(ring).release(); }
   // Called with the bytes each conn gets back when its frames' TX completions are cleaned.
   void on_tx_freed(std::function<void(Conn&, int64_t bytes)> f) { tx_freed_ = std::move(f); }
 

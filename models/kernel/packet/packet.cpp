@@ -4,10 +4,11 @@
 
 namespace hostwire::kernel {
 
-PacketSocket::PacketSocket(SimContext& ctx, cpu::Cpu& cpu, const PacketParams& p, Thread thread, Counter* syscalls,
-                           const std::string& stat_name)
+PacketSocket::PacketSocket(SimContext& ctx, cpu::Cpu& cpu, Driver& driver, const PacketParams& p, Thread thread,
+                           Counter* syscalls, const std::string& stat_name)
     : ctx_(ctx),
       cpu_(cpu),
+      driver_(driver),
       p_(p),
       thread_(thread),
       syscalls_(syscalls),
@@ -27,23 +28,24 @@ PacketSocket::PacketSocket(SimContext& ctx, cpu::Cpu& cpu, const PacketParams& p
 }
 
 PacketSocket::~PacketSocket() {
-  for (Frame* f : queue_) f->gp.release();
+  for (const Queued& q : queue_) q.frame->gp.release();
 }
 
 NetdevConsumer PacketSocket::consumer() {
-  return NetdevConsumer{[this](const Frame&) { return p_.packet_rcv.n; }, [this](Frame* f, int) { enqueue(f); },
-                        [](int) {}};
+  return NetdevConsumer{[this](const Frame&) { return p_.packet_rcv.n; },
+                        [this](Frame* f, int, int ring) { enqueue(f, ring); }, [](int) {}, p_.zero_copy};
 }
 
-void PacketSocket::enqueue(Frame* f) {
+void PacketSocket::enqueue(Frame* f, int ring) {
   received_.add();
   const int64_t bytes = f->packet.frame_bytes();
-  if (queued_bytes_ + bytes > p_.rcvbuf.n) {
+  // Zero copy: the ring slot the frame holds is the bound, not rcvbuf.
+  if (!p_.zero_copy && queued_bytes_ + bytes > p_.rcvbuf.n) {
     dropped_.add();
     f->gp.release();
     return;
   }
-  queue_.push_back(f);
+  queue_.push_back({f, ring});
   queued_bytes_ += bytes;
   if (parked_ && !busy_) {
     woken_ = true;
@@ -59,26 +61,29 @@ void PacketSocket::recv(std::function<void(const Packet&)> done) {
 void PacketSocket::try_recv() {
   if (busy_ || !parked_ || queue_.empty()) return;
   busy_ = true;
-  Frame* f = queue_.front();
+  const Queued q = queue_.front();
+  Frame* f = q.frame;
   queue_.pop_front();
   queued_bytes_ -= f->packet.frame_bytes();
-  if (syscalls_) syscalls_->add();
   const cpu::CostTable& c = cpu_.costs();
-  Cycles cycles = c.syscall + c.copy_cycles(f->packet.frame_bytes());
-  if (woken_) cycles = cycles + c.wakeup;
+  // Zero copy reads the frame in place from the shared ring; only sleeping takes a call (poll).
+  Cycles cycles = p_.zero_copy ? Cycles{0} : c.syscall + c.copy_cycles(f->packet.frame_bytes());
+  if (syscalls_ && (!p_.zero_copy || woken_)) syscalls_->add();
+  if (woken_) cycles = cycles + (p_.zero_copy ? c.syscall : Cycles{0}) + c.wakeup;
   woken_ = false;
   cpu::WorkItem w;
   w.cycles = cycles.n;
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "packet_recv";
-  w.done = [this, f] {
+  w.done = [this, q] {
     read_.add();
     busy_ = false;
     auto done = std::move(parked_);
     parked_ = nullptr;
-    done(f->packet);
-    f->gp.release();
+    done(q.frame->packet);
+    q.frame->gp.release();
+    if (p_.zero_copy) driver_.release_rx(q.ring);
     try_recv();
   };
   cpu_.core(thread_.core).submit(std::move(w));
@@ -104,7 +109,7 @@ PacketLayer::PacketLayer(SimContext& ctx, cpu::Cpu& cpu, Driver& driver, const P
 PacketSocket& PacketLayer::open(int netdev, Thread thread) {
   if (netdev < 0 || netdev >= driver_.netdevs())
     throw std::invalid_argument(fmt::format("{}: no netdev {} (the NIC has {} VNICs)", host_, netdev, driver_.netdevs()));
-  sockets_.push_back(std::make_unique<PacketSocket>(ctx_, cpu_, p_, thread, syscalls_,
+  sockets_.push_back(std::make_unique<PacketSocket>(ctx_, cpu_, driver_, p_, thread, syscalls_,
                                                     fmt::format("{}.packet.netdev{}", host_, netdev)));
   driver_.set_consumer(netdev, sockets_.back()->consumer());
   return *sockets_.back();

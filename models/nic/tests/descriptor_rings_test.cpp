@@ -27,6 +27,41 @@ TEST(DescriptorRings, SizedFromTheNicParamsOnePairPerVnicRing) {
   EXPECT_EQ(rings.descriptor_bytes(), 16u);
 }
 
+TEST(DescriptorRings, AVnicOverrideGivesThatVnicsRxRingsTheirOwnSizeAndAddresses) {
+  NicParams p;
+  p.vnics = 2;
+  p.rings_per_vnic = 2;
+  p.rx_ring_size = 512;
+  p.vnic_overrides = {VnicOverride{1, 64}};
+  DescriptorRings rings(p);
+  EXPECT_EQ(rings.rx(1).size(), 512u);
+  EXPECT_EQ(rings.rx(2).size(), 64u);
+  EXPECT_EQ(rings.rx(3).size(), 64u);
+  EXPECT_EQ(rings.tx(3).size(), 512u);  // TX rings keep the NIC's size
+  // Slots follow each other through rings of different sizes, never overlapping.
+  EXPECT_EQ(rings.rx_descriptor_address(3, 0), rings.map().rx_descriptors + (512 + 512 + 64) * 16);
+  EXPECT_EQ(rings.rx_buffer_address(2, 63) + rings.map().buffer_stride, rings.rx_buffer_address(3, 0));
+}
+
+TEST(RxRingMemory, AHeldSlotStaysFromTheNicUntilReleased) {
+  RxRingMemory ring(4);  // 3 usable
+  std::vector<uint32_t> traced;
+  ring.on_occupancy([&traced](uint32_t n) { traced.push_back(n); });
+  for (uintptr_t i = 1; i <= 3; ++i) ring.write_completion({fake_frame(i), Time{}});
+  EXPECT_EQ(ring.take_held().frame, fake_frame(1));
+  EXPECT_EQ(ring.take_held().frame, fake_frame(2));
+  EXPECT_EQ(ring.occupancy(), 1u);
+  EXPECT_EQ(ring.held(), 2u);
+  EXPECT_TRUE(ring.full());  // taken, but the reader still holds the slots
+  ring.release();
+  EXPECT_FALSE(ring.full());
+  ring.write_completion({fake_frame(4), Time{}});
+  EXPECT_TRUE(ring.full());
+  EXPECT_EQ(ring.take().frame, fake_frame(3));  // an ordinary take returns its slot at once
+  EXPECT_FALSE(ring.full());
+  EXPECT_EQ(traced, (std::vector<uint32_t>{1, 2, 3, 3, 3, 2, 3, 2}));  // the slots the NIC cannot use
+}
+
 TEST(DescriptorRings, SlotAddressesFollowTheMemoryMap) {
   NicMemoryMap map;
   DescriptorRings rings(2, 512, 256, 16, map);

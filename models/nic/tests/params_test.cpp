@@ -15,12 +15,15 @@ const ParamSpec* find(const std::vector<ParamSpec>& specs, const std::string& ke
 TEST(NicParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
   std::vector<ParamSpec> specs;
   collect_schema<NicParams>(specs, "a.nic.");
-  ASSERT_EQ(specs.size(), 17u);
+  ASSERT_EQ(specs.size(), 18u);
   const ParamSpec* rules = find(specs, "a.nic.rules");
   ASSERT_TRUE(rules);
   EXPECT_EQ(rules->type, ParamType::List);
   EXPECT_EQ(rules->default_text, "[]");
-  EXPECT_EQ(rules->item_fields.size(), 18u);
+  EXPECT_EQ(rules->item_fields.size(), 20u);
+  const ParamSpec* overrides = find(specs, "a.nic.vnic_overrides");
+  ASSERT_TRUE(overrides);
+  EXPECT_EQ(overrides->item_fields.size(), 2u);
   const ParamSpec* buffer = find(specs, "a.nic.tx_buffer");
   ASSERT_TRUE(buffer);
   EXPECT_EQ(buffer->type, ParamType::Bytes);

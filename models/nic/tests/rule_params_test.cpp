@@ -92,7 +92,16 @@ TEST(RuleParams, BadFieldsAreNamedWithTheReason) {
   EXPECT_EQ(problem_of(p), "src_port: ports need protocol tcp or udp");
   p = {};
   p.snap = Bytes{64};
-  EXPECT_EQ(problem_of(p), "snap: applies to the mirror copy: the rule needs a mirror VNIC");
+  EXPECT_EQ(problem_of(p), "snap: applies to the mirror copy: the rule needs a mirror VNIC or erspan_to");
+  p.erspan_to = "10.1.0.300";
+  EXPECT_EQ(problem_of(p), "erspan_to: '10.1.0.300' is not an IPv4 address (10.1.0.3)");
+  p.erspan_to = "10.1.0.3";
+  std::string field, problem;
+  const auto plan = plan_rule(p, field, problem);  // a remote copy is a mirror copy too
+  ASSERT_TRUE(plan) << field << ": " << problem;
+  EXPECT_EQ(plan->erspan_to, net::parse_ipv4("10.1.0.3"));
+  EXPECT_EQ(plan->snap, 64u);
+  p = {};
   p.mirror = 1;
   p.snap = Bytes{10};
   EXPECT_EQ(problem_of(p), "snap: a copy needs at least its 14-byte Ethernet header");
