@@ -351,19 +351,17 @@ TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeSetAndItsErrorsNameTheKey) {
   EXPECT_NE(rules.text.find("sample: 64"), std::string::npos) << rules.text;
   EXPECT_EQ(r.scenario->to_json()["parameters"]["host_b.nic.rules"][0]["sample"], "64");
 
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_b.nic.rules[1].sample=64"})),
-            "--set: host_b.nic.rules[1].sample: host_b.nic.rules has 1 item; [0] to [0]");
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_a.nic.rules[0].sample=64"})),
-            "--set: host_a.nic.rules[0].sample: host_a.nic.rules has no items");
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_b.nic.rules[0].sampel=64"})),
-            "--set: host_b.nic.rules[0].sampel: unknown field (did you mean 'host_b.nic.rules[0].sample'?)");
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_b.nic.rulse[0].sample=64"})),
-            "--set: host_b.nic.rulse[0].sample: unknown list (did you mean 'host_b.nic.rules'?)");
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_b.nic.rules[0].sample=0"})),
-            "--set: host_b.nic.rules[0].sample: '0' must be at least 1");
-  // The platform's checks bind the changed item, and blame --set for it.
-  EXPECT_EQ(only_error(load(kMirrorRule, {"host_b.nic.rules[0].mirror=2"})),
-            "--set: host_b.nic.rules[0].mirror: VNIC 2 but the NIC has 2 (host_b.nic.vnics)");
+  const std::vector<std::pair<std::string, std::string>> set_and_error = {
+      {"host_b.nic.rules[1].sample=64", "host_b.nic.rules[1].sample: host_b.nic.rules has 1 item; [0] to [0]"},
+      {"host_a.nic.rules[0].sample=64", "host_a.nic.rules[0].sample: host_a.nic.rules has no items"},
+      {"host_b.nic.rules[0].sampel=64",
+       "host_b.nic.rules[0].sampel: unknown field (did you mean 'host_b.nic.rules[0].sample'?)"},
+      {"host_b.nic.rulse[0].sample=64", "host_b.nic.rulse[0].sample: unknown list (did you mean 'host_b.nic.rules'?)"},
+      {"host_b.nic.rules[0].sample=0", "host_b.nic.rules[0].sample: '0' must be at least 1"},
+      // The platform's checks bind the changed item, and blame --set for it.
+      {"host_b.nic.rules[0].mirror=2", "host_b.nic.rules[0].mirror: VNIC 2 but the NIC has 2 (host_b.nic.vnics)"},
+  };
+  for (const auto& [set, error] : set_and_error) EXPECT_EQ(only_error(load(kMirrorRule, {set})), "--set: " + error);
 }
 
 TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeASweepAxis) {
