@@ -183,6 +183,94 @@ std::string list_text(const ParamSpec& list, const std::vector<ParamValues>& ite
   return list_text(list.item_fields, texts);
 }
 
+std::optional<ItemKey> split_item_key(const std::string& key) {
+  const size_t open = key.find('[');
+  if (open == 0 || open == std::string::npos) return std::nullopt;
+  const size_t close = key.find(']', open);
+  if (close == std::string::npos || key.compare(close, 2, "].") != 0 || close + 2 == key.size()) return std::nullopt;
+  ItemKey k{key.substr(0, open), 0, key.substr(close + 2)};
+  const char* end = key.data() + close;
+  auto [ptr, ec] = std::from_chars(key.data() + open + 1, end, k.index);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return k;
+}
+
+void ItemField::set(ParamValue v) const {
+  (*item)[field] = std::move(v);
+  for (auto l = lists.rbegin(); l != lists.rend(); ++l) l->second->text = list_text(*l->first, l->second->items);
+}
+
+namespace {
+
+// The item field `key` (LIST[i].FIELD, nested or not) names; see find_spec.
+std::optional<ItemField> find_item_field(const std::vector<ParamSpec>& specs, ParamValues& values,
+                                         const std::string& key, std::string& problem) {
+  ItemField out;
+  const std::vector<ParamSpec>* level = &specs;
+  ParamValues* at = &values;
+  std::string prefix;  // the key up to the current level, "host_b.nic.tiers[1]."
+  std::string rest = key;
+  for (auto k = split_item_key(rest); k; k = split_item_key(rest)) {
+    const ParamSpec* list = nullptr;
+    std::vector<std::string> lists;
+    for (const auto& s : *level) {
+      if (s.type != ParamType::List) continue;
+      lists.push_back(prefix + s.key);
+      if (s.key == k->list) list = &s;
+    }
+    const std::string name = prefix + k->list;
+    if (!list) {
+      problem = unknown("list", name, lists);
+      return std::nullopt;
+    }
+    auto v = at->find(k->list);
+    const size_t n = v == at->end() ? 0 : v->second.items.size();
+    if (k->index >= n) {
+      problem = n == 0 ? name + " has no items"
+                       : name + " has " + std::to_string(n) + (n == 1 ? " item" : " items") + "; [0] to [" +
+                             std::to_string(n - 1) + "]";
+      return std::nullopt;
+    }
+    out.lists.emplace_back(list, &v->second);
+    at = &v->second.items[k->index];
+    level = &list->item_fields;
+    prefix = name + "[" + std::to_string(k->index) + "].";
+    rest = k->field;
+  }
+  std::vector<std::string> fields;
+  for (const auto& s : *level) {
+    fields.push_back(prefix + s.key);
+    if (s.key == rest) out.spec = &s;
+  }
+  if (!out.spec) {
+    problem = unknown("field", prefix + rest, fields);
+    return std::nullopt;
+  }
+  out.item = at;
+  out.field = rest;
+  return out;
+}
+
+}  // namespace
+
+const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, ParamValues& values, const std::string& key,
+                           std::string& problem, std::optional<ItemField>* item) {
+  std::vector<std::string> keys;
+  for (const auto& s : specs) {
+    if (s.key == key) return &s;
+    keys.push_back(s.key);
+  }
+  if (!split_item_key(key)) {
+    problem = unknown("key", key, keys);
+    return nullptr;
+  }
+  auto f = find_item_field(specs, values, key, problem);
+  if (!f) return nullptr;
+  const ParamSpec* spec = f->spec;
+  if (item) *item = std::move(f);
+  return spec;
+}
+
 void SchemaCollector::operator()(double& f, const char* name, const char* meaning, Limits l) {
   std::ostringstream o;
   o.precision(17);
@@ -236,6 +324,12 @@ std::optional<std::string> nearest(const std::string& key, const std::vector<std
   }
   if (!out || best > std::max<size_t>(2, key.size() / 3)) return std::nullopt;
   return out;
+}
+
+std::string unknown(const std::string& what, const std::string& key, const std::vector<std::string>& candidates) {
+  std::string msg = "unknown " + what;
+  if (auto n = nearest(key, candidates)) msg += " (did you mean '" + *n + "'?)";
+  return msg;
 }
 
 }  // namespace hostwire

@@ -31,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/units.h"
@@ -102,6 +103,34 @@ std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& 
 // `items[i][j]` is the text of item i's field item_fields[j].
 std::string list_text(const std::vector<ParamSpec>& item_fields, const std::vector<std::vector<std::string>>& items);
 std::string list_text(const ParamSpec& list, const std::vector<ParamValues>& items);
+
+// A key naming one field of one item of a list: "host_b.nic.rules[2].sample" is list
+// "host_b.nic.rules", index 2, field "sample". For a list inside the item the field is itself
+// such a key: "tiers[1].rules[0].rate" has field "rules[0].rate".
+struct ItemKey {
+  std::string list;
+  size_t index = 0;
+  std::string field;
+};
+// Splits at the first "[i]."; nullopt when `key` has none (a plain key).
+std::optional<ItemKey> split_item_key(const std::string& key);
+
+// Where an item field named by an ItemKey lives in resolved values.
+struct ItemField {
+  const ParamSpec* spec = nullptr;                                // the field's spec
+  std::vector<std::pair<const ParamSpec*, ParamValue*>> lists;  // the lists it is in, outermost first
+  ParamValues* item = nullptr;                                    // the item holding it
+  std::string field;                                              // its name in the item
+  // Replaces the field's value and makes the canonical text of each list it is in again.
+  void set(ParamValue v) const;
+};
+
+// The spec of `key` among `specs` (the keys of `values`): a key of its own, or the field of one
+// item of one of the lists, LIST[i].FIELD, the index checked against the list's resolved items
+// (`item`, if given, then says where the field is). Else nullptr, with `problem` a sentence
+// without the key: an unknown key, list or field (the nearest suggested), or the index out of range.
+const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, ParamValues& values, const std::string& key,
+                           std::string& problem, std::optional<ItemField>* item = nullptr);
 
 // Collects the specs of a params struct under a prefix ("link0.").
 class SchemaCollector {
@@ -224,5 +253,7 @@ std::vector<ParamSpec> with_item_fields(const std::vector<ParamSpec>& specs);
 size_t edit_distance(const std::string& a, const std::string& b);
 // The candidate closest to `key`, if it is close enough to be a plausible typo.
 std::optional<std::string> nearest(const std::string& key, const std::vector<std::string>& candidates);
+// "unknown <what>", with the nearest candidate suggested: "unknown key (did you mean 'link0.rate'?)".
+std::string unknown(const std::string& what, const std::string& key, const std::vector<std::string>& candidates);
 
 }  // namespace hostwire

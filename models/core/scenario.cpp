@@ -138,7 +138,6 @@ class Loader {
       if (top.count(k)) set_from_node(k, top[k]);
     if (top.count("parameters")) flatten(top["parameters"], "", 0, /*under=*/"parameters");
     if (top.count("outputs")) flatten(top["outputs"], "outputs.", 0, "outputs");
-    if (top.count("sweep")) load_sweep(top["sweep"]);
 
     for (const auto& o : opts.overrides) apply_override(o);
     if (opts.seed) {
@@ -147,6 +146,8 @@ class Loader {
       if (v) v->origin = "--seed", s.values["seed"] = *v;
       else errors_.push_back({"--seed", "seed", problem});
     }
+    // After --set, so that an axis LIST[i].FIELD is checked against the list as resolved.
+    if (top.count("sweep")) load_sweep(top["sweep"]);
 
     // Defaults for every key not set.
     for (const auto& spec : s.schema) {
@@ -185,9 +186,10 @@ class Loader {
     return s;
   }
   void unknown_key(const YAML::Mark& m, const std::string& key, const std::vector<std::string>& valid) {
-    std::string msg = "unknown key";
-    if (auto n = nearest(key, valid)) msg += " (did you mean '" + *n + "'?)";
-    error(m, key.size() > 80 ? key.substr(0, 80) + "..." : key, msg);
+    key_error(m, key, unknown("key", key, valid));
+  }
+  void key_error(const YAML::Mark& m, const std::string& key, const std::string& problem) {
+    error(m, key.size() > 80 ? key.substr(0, 80) + "..." : key, problem);
   }
   bool budget(const YAML::Node& n) {
     if (errors_.size() > kMaxErrors) return false;
@@ -353,6 +355,18 @@ class Loader {
     return value_from_text(spec, key, spec.default_text, "default");
   }
 
+  // The spec of `key`, a schema key or LIST[i].FIELD (see find_spec), a list not set so far
+  // taking its default first.
+  const ParamSpec* key_spec(const std::string& key, std::string& problem, std::optional<ItemField>* item = nullptr) {
+    if (auto it = spec_by_key_.find(key); it != spec_by_key_.end()) return it->second;
+    if (auto k = split_item_key(key)) {
+      auto list = spec_by_key_.find(k->list);
+      if (list != spec_by_key_.end() && list->second->type == ParamType::List && !scenario_.values.count(k->list))
+        if (auto v = default_value(*list->second, k->list)) scenario_.values[k->list] = std::move(*v);
+    }
+    return find_spec(scenario_.schema, scenario_.values, key, problem, item);
+  }
+
   // Sets `key` from a YAML value node; the key must be in the schema.
   void set_from_node(const std::string& key, const YAML::Node& n, const YAML::Mark* key_mark = nullptr) {
     auto it = spec_by_key_.find(key);
@@ -462,15 +476,16 @@ class Loader {
       if (!budget(it->first)) return;
       std::string key;
       if (!scalar_key(it->first, key)) continue;
-      auto spec = spec_by_key_.find(key);
-      if (spec == spec_by_key_.end()) {
-        unknown_key(it->first.Mark(), key, keys_);
+      std::string problem;
+      const ParamSpec* spec = key_spec(key, problem);
+      if (!spec) {
+        key_error(it->first.Mark(), key, problem);
         continue;
       }
       for (const auto& axis : scenario_.sweep)
         if (axis.key == key) error(it->first.Mark(), key, "duplicate sweep axis");
       const YAML::Node vals = it->second;  // a copy, as above
-      if (spec->second->type == ParamType::List) {
+      if (spec->type == ParamType::List) {
         error(it->first.Mark(), key, kListIsNoSweepAxis);
         continue;
       }
@@ -481,9 +496,9 @@ class Loader {
       SweepAxis axis{key, {}};
       for (const auto& v : vals) {
         if (!budget(v)) return;
-        std::string text, problem;
+        std::string text;
         if (!scalar(v, key, text)) continue;
-        auto pv = parse_param(*spec->second, text, problem);
+        auto pv = parse_param(*spec, text, problem);
         if (!pv) error(v.Mark(), key, problem);
         else axis.values.push_back(pv->text);
       }
@@ -497,15 +512,16 @@ class Loader {
       errors_.push_back({"--set", o, "expected key=value"});
       return;
     }
-    std::string key = o.substr(0, eq), text = o.substr(eq + 1);
-    auto it = spec_by_key_.find(key);
-    if (it == spec_by_key_.end()) {
-      std::string msg = "unknown key";
-      if (auto n = nearest(key, keys_)) msg += " (did you mean '" + *n + "'?)";
-      errors_.push_back({"--set", key, msg});
+    std::string key = o.substr(0, eq), text = o.substr(eq + 1), problem;
+    std::optional<ItemField> item;
+    const ParamSpec* spec = key_spec(key, problem, &item);
+    if (!spec) {
+      errors_.push_back({"--set", key, problem});
       return;
     }
-    if (auto v = value_from_text(*it->second, key, text, "--set")) scenario_.values[key] = std::move(*v);
+    auto v = value_from_text(*spec, key, text, "--set");
+    if (v && item) item->set(std::move(*v));
+    else if (v) scenario_.values[key] = std::move(*v);
   }
 
   std::string name_;

@@ -83,9 +83,11 @@ LoadResult load_scenario_file(const std::string& path, const Catalog& catalog, c
 LoadResult load_scenario_text(const std::string& text, const std::string& name, const Catalog& catalog,
                               const LoadOptions& opts = {});
 
-// Why a list-valued key is refused as a sweep axis (in `sweep:` and with --grid).
+// Why a list-valued key is refused as a sweep axis (in `sweep:` and with --grid). One field of
+// one item, LIST[i].FIELD, can be an axis (and --set) like any other key.
 inline constexpr const char* kListIsNoSweepAxis =
-    "a list parameter cannot be a sweep axis; write one scenario per list, or set the whole list with --set";
+    "a list parameter cannot be a sweep axis; sweep one field of one item instead, as LIST[i].FIELD (e.g. "
+    "LIST[0].FIELD for the first item), write one scenario per list, or set the whole list with --set";
 
 // Keys every scenario has, whatever its platform: duration, seed, outputs.*.
 void global_params(std::vector<ParamSpec>& out);

@@ -45,8 +45,6 @@ std::string point_label(const Scenario& s, size_t k) {
 std::vector<InputError> apply_grid(Scenario& s, const std::vector<std::string>& grids) {
   std::vector<InputError> errors;
   std::vector<SweepAxis> axes = s.sweep;
-  std::vector<std::string> keys;
-  for (const auto& spec : s.schema) keys.push_back(spec.key);
   std::set<std::string> seen;
   for (const auto& g : grids) {
     const auto eq = g.find('=');
@@ -55,11 +53,10 @@ std::vector<InputError> apply_grid(Scenario& s, const std::vector<std::string>& 
       continue;
     }
     const std::string key = g.substr(0, eq), list = g.substr(eq + 1);
-    const auto spec = std::find_if(s.schema.begin(), s.schema.end(), [&](const ParamSpec& p) { return p.key == key; });
-    if (spec == s.schema.end()) {
-      std::string msg = "unknown key";
-      if (auto n = nearest(key, keys)) msg += " (did you mean '" + *n + "'?)";
-      errors.push_back({"--grid", key, msg});
+    std::string problem;
+    const ParamSpec* spec = find_spec(s.schema, s.values, key, problem);  // a key, or LIST[i].FIELD
+    if (!spec) {
+      errors.push_back({"--grid", key, problem});
       continue;
     }
     if (!seen.insert(key).second) {
@@ -84,7 +81,6 @@ std::vector<InputError> apply_grid(Scenario& s, const std::vector<std::string>& 
         errors.push_back({"--grid", key, "empty value in '" + list + "'"});
         ok = false;
       } else {
-        std::string problem;
         auto v = parse_param(*spec, text, problem);
         if (!v) {
           errors.push_back({"--grid", key, problem});

@@ -29,8 +29,9 @@ std::string point_label(const Scenario& s, size_t k);
 // Applies command-line grids, each "key=v1,v2,...": an axis of a key the scenario already
 // sweeps is replaced in place (keeping its position), any other is appended after the file's
 // axes, in the order given. The key must be in the scenario's schema (unknown keys get the
-// nearest valid key suggested) and every value must parse for that key exactly as in the file
-// (parse_param against its ParamSpec), the axis keeping the canonical texts. A key given twice,
+// nearest valid key suggested) or be one field of one item of a list, LIST[i].FIELD (find_spec,
+// the index checked against `s.values`), and every value must parse for that key exactly as in
+// the file (parse_param against its ParamSpec), the axis keeping the canonical texts. A key given twice,
 // an empty list or an empty value is an error. Errors have location "--grid" and name the key;
 // on any error `s.sweep` is left unchanged.
 std::vector<InputError> apply_grid(Scenario& s, const std::vector<std::string>& grids);

@@ -331,3 +331,54 @@ TEST(ScenarioLoad, TcpMessagesKeysOfAnotherModeOrFramingAreIgnoredSoModesCanBeSw
   auto r = load(text);
   EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
 }
+
+namespace {
+
+// host_b mirrors one flow to its VNIC 1, one frame in 8; the rule is on line 8.
+const char* kMirrorRule =
+    "platform: two_hosts\nduration: 1ms\nparameters:\n  host_b:\n    nic:\n      vnics: 2\n      rules:\n"
+    "        - {src_ip: 10.0.0.2/32, mirror: 1, sample: 8}\n";
+
+}  // namespace
+
+TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeSetAndItsErrorsNameTheKey) {
+  auto r = load(kMirrorRule, {"host_b.nic.rules[0].sample=64"});
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  const ParamValue& rules = r.scenario->at("host_b.nic.rules");
+  EXPECT_EQ(rules.items[0].at("sample").integer, 64);
+  EXPECT_EQ(rules.items[0].at("sample").origin, "--set");
+  EXPECT_EQ(rules.items[0].at("mirror").origin, "s.yaml:8:41");
+  EXPECT_NE(rules.text.find("sample: 64"), std::string::npos) << rules.text;
+  EXPECT_EQ(r.scenario->to_json()["parameters"]["host_b.nic.rules"][0]["sample"], "64");
+
+  const std::vector<std::pair<std::string, std::string>> set_and_error = {
+      {"host_b.nic.rules[1].sample=64", "host_b.nic.rules[1].sample: host_b.nic.rules has 1 item; [0] to [0]"},
+      {"host_a.nic.rules[0].sample=64", "host_a.nic.rules[0].sample: host_a.nic.rules has no items"},
+      {"host_b.nic.rules[0].sampel=64",
+       "host_b.nic.rules[0].sampel: unknown field (did you mean 'host_b.nic.rules[0].sample'?)"},
+      {"host_b.nic.rulse[0].sample=64", "host_b.nic.rulse[0].sample: unknown list (did you mean 'host_b.nic.rules'?)"},
+      {"host_b.nic.rules[0].sample=0", "host_b.nic.rules[0].sample: '0' must be at least 1"},
+      // The platform's checks bind the changed item, and blame --set for it.
+      {"host_b.nic.rules[0].mirror=2", "host_b.nic.rules[0].mirror: VNIC 2 but the NIC has 2 (host_b.nic.vnics)"},
+  };
+  for (const auto& [set, error] : set_and_error) EXPECT_EQ(only_error(load(kMirrorRule, {set})), "--set: " + error);
+}
+
+TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeASweepAxis) {
+  const std::string text = std::string(kMirrorRule) + "sweep:\n  host_b.nic.rules[0].sample: [1, 8, 64]\n";
+  auto r = load(text);
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  ASSERT_EQ(r.scenario->sweep.size(), 1u);
+  EXPECT_EQ(r.scenario->sweep[0].values, (std::vector<std::string>{"1", "8", "64"}));
+  auto point = load(text, {"host_b.nic.rules[0].sample=64"});  // what point 2 is given
+  ASSERT_TRUE(point.scenario) << point.errors.front().str();
+  EXPECT_EQ(point.scenario->at("host_b.nic.rules").items[0].at("sample").integer, 64);
+
+  EXPECT_EQ(only_error(load(std::string(kMirrorRule) + "sweep:\n  host_b.nic.rules[1].sample: [1]\n")),
+            "s.yaml:10:3: host_b.nic.rules[1].sample: host_b.nic.rules has 1 item; [0] to [0]");
+  EXPECT_EQ(only_error(load(std::string(kMirrorRule) + "sweep:\n  host_b.nic.rules[0].sample: [1, 0]\n")),
+            "s.yaml:10:35: host_b.nic.rules[0].sample: '0' must be at least 1");
+  EXPECT_EQ(only_error(load(std::string(kMirrorRule) + "sweep:\n  host_b.nic.rules: [[]]\n"))
+                .rfind("s.yaml:10:3: host_b.nic.rules: a list parameter cannot be a sweep axis; sweep one field", 0),
+            0u);
+}

@@ -151,6 +151,21 @@ TEST(Sweep, FailingPointIsRecordedAndDoesNotStopTheSweep) {
   fs::remove_all(d);
 }
 
+TEST(Sweep, AnAxisOnOneFieldOfOneListItemRunsAndIsCollected) {
+  const std::string d = tmp_dir("item_axis");
+  std::ofstream(d + "/s.yaml") << "platform: two_hosts\nduration: 200us\nparameters:\n  host_b:\n    nic:\n"
+                                  "      vnics: 2\n      rules:\n        - {src_ip: 10.0.0.1/32, mirror: 1}\n"
+                                  "workloads:\n  - {name: rr, type: tcp_rr, from: host_a, to: host_b}\n";
+  auto r = run_hostwire("sweep " + d + "/s.yaml --grid 'host_b.nic.rules[0].sample=1,64' -j 2 --out " + d + "/sweep");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const auto& [point, sample] : {std::pair{"0", "1"}, std::pair{"1", "64"}}) {
+    auto report = read_json(d + "/sweep/points/" + point + "/report.json");
+    EXPECT_EQ(report["scenario"]["parameters"]["host_b.nic.rules"][0]["sample"], sample) << point;
+  }
+  EXPECT_EQ(split(lines_of(d + "/sweep/sweep.csv")[0], ',')[1], "host_b.nic.rules[0].sample");
+  fs::remove_all(d);
+}
+
 TEST(Sweep, BadInput) {
   auto r = run_hostwire("run " + kQuickstart + " --point 0 --set duration=1ms");
   EXPECT_EQ(r.code, 2) << r.output;

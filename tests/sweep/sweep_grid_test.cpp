@@ -92,3 +92,34 @@ TEST(SweepGrid, GridErrorsNameTheKeyAndLeaveTheSweepAlone) {
   EXPECT_EQ(s.sweep.size(), before.size());
   EXPECT_EQ(s.sweep[0].values, before[0].values);
 }
+
+TEST(SweepGrid, GridAxisOnOneFieldOfOneItemOfAList) {
+  Scenario s = make();
+  ParamSpec rules{"nic.rules", ParamType::List, "[]", "rules", {}, {}};
+  rules.item_fields = {ParamSpec{"sample", ParamType::Integer, "1", "1 in N", Limits::range(1, 1000), {}}};
+  s.schema.push_back(rules);
+  ParamValue one_rule;
+  one_rule.items = {{{"sample", ParamValue{"1", 1}}}};
+  s.values["nic.rules"] = one_rule;
+
+  auto e = apply_grid(s, {"nic.rules[0].sample=8,0064"});
+  ASSERT_TRUE(e.empty()) << e[0].str();
+  ASSERT_EQ(s.sweep.size(), 3u);
+  EXPECT_EQ(s.sweep[2].key, "nic.rules[0].sample");
+  EXPECT_EQ(s.sweep[2].values, (std::vector<std::string>{"8", "64"}));  // canonical, as for any key
+  EXPECT_EQ(point_overrides(s, 1).back(), "nic.rules[0].sample=64");
+
+  const auto before = s.sweep;
+  const auto grid_problem = [&](const std::string& g) {
+    auto errors = apply_grid(s, {g});
+    EXPECT_EQ(errors.size(), 1u) << g;
+    return errors.empty() ? "" : errors[0].str();
+  };
+  EXPECT_EQ(grid_problem("nic.rules[1].sample=2"), "--grid: nic.rules[1].sample: nic.rules has 1 item; [0] to [0]");
+  EXPECT_EQ(grid_problem("nic.rules[0].sampel=2"),
+            "--grid: nic.rules[0].sampel: unknown field (did you mean 'nic.rules[0].sample'?)");
+  EXPECT_EQ(grid_problem("nic.rulez[0].sample=2"), "--grid: nic.rulez[0].sample: unknown list (did you mean 'nic.rules'?)");
+  EXPECT_EQ(grid_problem("nic.rules[0].sample=2,0"), "--grid: nic.rules[0].sample: '0' must be at least 1");
+  EXPECT_EQ(grid_problem("nic.rules=[]").rfind(std::string("--grid: nic.rules: ") + kListIsNoSweepAxis, 0), 0u);
+  EXPECT_EQ(s.sweep.size(), before.size());
+}

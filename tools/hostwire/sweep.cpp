@@ -101,6 +101,17 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
+// The text report.json's parameters give `key`: a plain key, or one field of one list item,
+// LIST[i].FIELD, found in the list's array of item objects. nullopt when absent.
+std::optional<std::string> report_param(const json& params, const std::string& key) {
+  if (params.contains(key)) return params.at(key).get<std::string>();
+  const auto k = split_item_key(key);
+  if (!k || !params.contains(k->list)) return std::nullopt;
+  const json& list = params.at(k->list);
+  if (!list.is_array() || k->index >= list.size() || !list[k->index].is_object()) return std::nullopt;
+  return report_param(list[k->index], k->field);
+}
+
 std::optional<json> read_json(const fs::path& p, std::string* error = nullptr) {
   std::ifstream in(p, std::ios::binary);
   if (!in) {
@@ -275,7 +286,7 @@ PointState classify(const fs::path& dir, const Manifest::Point& p) {
   try {
     const json& params = report->at("scenario").at("parameters");
     for (const auto& [key, value] : p.values) {
-      std::string got = params.contains(key) ? params.at(key).get<std::string>() : std::string("(absent)");
+      const std::string got = report_param(params, key).value_or("(absent)");
       if (got != value)
         return {"failed", fmt::format("report.json is not this point's: {} is {} there, {} expected", key, got, value), {}};
     }

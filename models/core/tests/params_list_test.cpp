@@ -258,6 +258,7 @@ TEST(ParamsList, AListCannotBeASweepAxis) {
   const auto errors = apply_grid(*plain.scenario, {"host_b.nic.rules=[],[{dst_port: 1}]"});
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].str().rfind("--grid: host_b.nic.rules: a list parameter cannot be a sweep axis", 0), 0u);
+  EXPECT_NE(errors[0].problem.find("as LIST[i].FIELD"), std::string::npos) << errors[0].problem;
 }
 
 TEST(ParamsList, CyclesTakeABareNumberOrTheUnit) {
@@ -350,4 +351,94 @@ TEST(ParamsList, AnItemMayHoldAListOfItsOwn) {
             "s.yaml:8:26: host_b.nic.tiers[0].rules[0].dst_port: '0' must be at least 1");
   EXPECT_EQ(only_error(load("", {"host_b.nic.tiers=[{rules: [{}, {}, {}]}]"})),
             "--set: host_b.nic.tiers[0].rules: at most 2 items; this list has 3");
+}
+
+TEST(ParamsList, SetOfOneItemFieldChangesTheBoundValueAndTheListText) {
+  auto r = load(kTwoRules, {"host_b.nic.rules[1].rate=25Gbps"});
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  const ParamValue& v = r.scenario->at("host_b.nic.rules");
+  EXPECT_EQ(v.items[1].at("rate").origin, "--set");
+  EXPECT_EQ(v.items[0].at("rate").origin, "s.yaml:7:17");
+  EXPECT_EQ(v.origin, "s.yaml:6:9");
+  EXPECT_EQ(v.text,
+            "[{dst_port: 80, rate: 10Gbps, proto: udp, cost: 100cycles}, "
+            "{dst_port: 443, rate: 25Gbps, proto: tcp, cost: 250cycles}]");
+  auto p = bind_params<TestNicParams>(r.scenario->values, "host_b.nic.");
+  ASSERT_EQ(p.rules.size(), 2u);
+  EXPECT_EQ(p.rules[0].rate, Rate::from_gbps(10));
+  EXPECT_EQ(p.rules[1].rate, Rate::from_gbps(25));
+  EXPECT_EQ(r.scenario->to_json()["parameters"]["host_b.nic.rules"][1]["rate"], "25Gbps");
+
+  // After an earlier --set of the whole list, in order; a default list; a list inside an item.
+  r = load(kTwoRules, {"host_b.nic.rules=[{dst_port: 53}]", "host_b.nic.rules[0].dst_port=54",
+                       "host_b.nic.groups[1].hosts=5", "host_b.nic.tiers=[{name: a}]",
+                       "host_b.nic.tiers[0].rules[0].rate=5Gbps"});
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  p = bind_params<TestNicParams>(r.scenario->values, "host_b.nic.");
+  ASSERT_EQ(p.rules.size(), 1u);
+  EXPECT_EQ(p.rules[0].dst_port, 54);
+  EXPECT_EQ(p.groups[1].hosts, 5);
+  EXPECT_EQ(r.scenario->at("host_b.nic.groups").text, "[{name: left, hosts: 2}, {name: right, hosts: 5}]");
+  EXPECT_EQ(r.scenario->at("host_b.nic.groups").origin, "default");
+  ASSERT_EQ(p.tiers.size(), 1u);
+  EXPECT_EQ(p.tiers[0].rules[0].rate, Rate::from_gbps(5));
+  EXPECT_EQ(r.scenario->at("host_b.nic.tiers").text,
+            "[{name: a, rules: [{dst_port: 7, rate: 5Gbps, proto: udp, cost: 100cycles}]}]");
+}
+
+TEST(ParamsList, SetOfOneItemFieldErrorsNameTheKey) {
+  EXPECT_EQ(only_error(load(kTwoRules, {"host_b.nic.rulez[0].rate=1Gbps"})),
+            "--set: host_b.nic.rulez[0].rate: unknown list (did you mean 'host_b.nic.rules'?)");
+  EXPECT_EQ(only_error(load(kTwoRules, {"host_b.nic.rules[0].raet=1Gbps"})),
+            "--set: host_b.nic.rules[0].raet: unknown field (did you mean 'host_b.nic.rules[0].rate'?)");
+  EXPECT_EQ(only_error(load(kTwoRules, {"host_b.nic.rules[2].rate=1Gbps"})),
+            "--set: host_b.nic.rules[2].rate: host_b.nic.rules has 2 items; [0] to [1]");
+  EXPECT_EQ(only_error(load("", {"host_b.nic.rules=[{dst_port: 1}]", "host_b.nic.rules[1].rate=1Gbps"})),
+            "--set: host_b.nic.rules[1].rate: host_b.nic.rules has 1 item; [0] to [0]");
+  EXPECT_EQ(only_error(load("", {"host_b.nic.rules[0].rate=1Gbps"})),
+            "--set: host_b.nic.rules[0].rate: host_b.nic.rules has no items");
+  EXPECT_EQ(only_error(load(kTwoRules, {"host_b.nic.rules[0].rate=10GHz"}))
+                .rfind("--set: host_b.nic.rules[0].rate: unknown unit 'GHz' for a rate", 0),
+            0u);
+  EXPECT_EQ(only_error(load(kTwoRules, {"host_b.nic.rules[0].dst_port=0"})),
+            "--set: host_b.nic.rules[0].dst_port: '0' must be at least 1");
+  EXPECT_EQ(only_error(load("", {"host_b.nic.tiers=[{name: a}]", "host_b.nic.tiers[0].rules[1].cost=1"})),
+            "--set: host_b.nic.tiers[0].rules[1].cost: host_b.nic.tiers[0].rules has 1 item; [0] to [0]");
+  EXPECT_EQ(only_error(load("", {"host_b.nic.syscall[0].x=1"})), "--set: host_b.nic.syscall[0].x: unknown list");
+}
+
+TEST(ParamsList, ASweepOverOneItemFieldGivesPointsWithDifferentBoundValues) {
+  TestCatalog catalog;
+  const std::string text = std::string("platform: test\nparameters:\n  host_b:\n    nic:\n") + kTwoRules +
+                           "sweep:\n  host_b.nic.rules[1].cost: [100, 200cycles]\n";
+  auto r = load_scenario_text(text, "s.yaml", catalog);
+  ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  ASSERT_EQ(r.scenario->sweep.size(), 1u);
+  EXPECT_EQ(r.scenario->sweep[0].key, "host_b.nic.rules[1].cost");
+  EXPECT_EQ(r.scenario->sweep[0].values, (std::vector<std::string>{"100cycles", "200cycles"}));
+  ASSERT_EQ(point_count(*r.scenario), 2u);
+  std::vector<Cycles> costs;
+  for (size_t k = 0; k < 2; ++k) {
+    LoadOptions o;
+    o.overrides = point_overrides(*r.scenario, k);
+    auto point = load_scenario_text(text, "s.yaml", catalog, o);
+    ASSERT_TRUE(point.scenario) << point.errors.front().str();
+    costs.push_back(bind_params<TestNicParams>(point.scenario->values, "host_b.nic.").rules[1].cost);
+  }
+  EXPECT_EQ(costs, (std::vector<Cycles>{Cycles{100}, Cycles{200}}));
+
+  EXPECT_EQ(only_error(load(std::string(kTwoRules) + "sweep:\n  host_b.nic.rules[2].cost: [1]\n")),
+            "s.yaml:10:3: host_b.nic.rules[2].cost: host_b.nic.rules has 2 items; [0] to [1]");
+  EXPECT_EQ(only_error(load(std::string(kTwoRules) + "sweep:\n  host_b.nic.rules[1].cost: [100, 1.5]\n")),
+            "s.yaml:10:35: host_b.nic.rules[1].cost: '1.5' is not a whole number of cycles");
+  // The index is checked against the list as --set left it.
+  const std::string one_rule = "host_b.nic.rules=[{dst_port: 1}]";
+  EXPECT_TRUE(load("      syscall: 500\nsweep:\n  host_b.nic.rules[0].cost: [1]\n", {one_rule}).scenario);
+  EXPECT_EQ(only_error(load(std::string(kTwoRules) + "sweep:\n  host_b.nic.rules[1].cost: [1]\n", {one_rule})),
+            "s.yaml:10:3: host_b.nic.rules[1].cost: host_b.nic.rules has 1 item; [0] to [0]");
+  // A list inside an item is still a list.
+  EXPECT_EQ(only_error(load("      syscall: 500\nsweep:\n  host_b.nic.tiers[0].rules: [[]]\n",
+                            {"host_b.nic.tiers=[{name: a}]"}))
+                .rfind("s.yaml:7:3: host_b.nic.tiers[0].rules: a list parameter cannot be a sweep axis", 0),
+            0u);
 }
