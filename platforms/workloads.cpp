@@ -397,6 +397,18 @@ void HostWorkloads::add_analyzer(const Scenario& s, uint32_t wi) {
     for (const Counter* c : rings) n += static_cast<double>(c->value());
     return n;
   });
+  // In flight at the end: completions on the VNIC's rings the driver has not taken, and frames
+  // queued on the socket (zero copy: still holding their slots). Copies into the VNIC =
+  // frames + socket_drops + ring_drops + pending.
+  const Counter* received = st.find_counter(sock + ".received");
+  const nic::DescriptorRings* ring_memory = &h.rings();
+  const int64_t first = p.vnic * per;
+  st.formula(pre + "pending", "frames", "frames on their way to the analyzer at the end (on the VNIC's rings or its socket)",
+             [received, frames, drops, ring_memory, first, per] {
+               double n = static_cast<double>(received->value() - frames->value() - drops->value());
+               for (int64_t r = first; r < first + per; ++r) n += ring_memory->rx(static_cast<int>(r)).occupancy();
+               return n;
+             });
 }
 
 template <class H>

@@ -83,7 +83,8 @@ nlohmann::json mirrored_run(const std::string& rule_extra, const std::string& an
                           "workloads.debug.socket_drops", "workloads.debug.ring_drops", "workloads.debug.frames",
                           "host_b.nic.rx_dropped_ring_full", "workloads.rr.response_rate", "host_b.nic.rx_frames",
                           "host_b.nic.rule0.dropped_ring_full", "host_b.nic.primary_dropped_ring_full",
-                          "host_b.nic.mirror_dropped_ring_full", "host_b.nic.mirror_dma_bytes"})
+                          "host_b.nic.mirror_dropped_ring_full", "host_b.nic.mirror_dma_bytes",
+                          "workloads.debug.pending"})
       out[n] = ctx.stats().value(n);
     out["broken"] = ctx.check_invariants();
     return out;
@@ -176,6 +177,7 @@ TEST(Mirroring, AZeroCopyAnalyzerThatFallsBehindFillsTheDebugRingAndOnlyItDrops)
   EXPECT_EQ(metric(slow, "workloads.debug.socket_drops"), 0);              // zero copy: the ring is the buffer
   // The flow stopped at 4 ms and the analyzer caught up by 6 ms: mirrored = read + dropped, exactly.
   EXPECT_EQ(mirrored, metric(slow, "workloads.debug.frames") + ring_drops);
+  EXPECT_EQ(metric(slow, "workloads.debug.pending"), 0);
   EXPECT_EQ(metric(slow, "host_b.packet.netdev1.read"), metric(slow, "host_b.packet.netdev1.received"));
   std::filesystem::remove_all(dir);
 }
