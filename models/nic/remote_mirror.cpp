@@ -65,6 +65,7 @@ void RemoteMirror::send(size_t i, const Packet& copy) {
   f->packet.retransmission = false;
   f->packet.flow_open = false;
   if (!tx_.send_generated(f)) {
+    f->gp.release();
     dropped_buffer_.add();
     s.dropped->add();
     return;
