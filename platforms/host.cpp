@@ -1,5 +1,6 @@
 #include "platforms/host.h"
 
+#include <algorithm>
 #include <set>
 #include <type_traits>
 
@@ -78,6 +79,22 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
                                        fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", v, nic.vnics, prefix)));
     else if (!seen.insert(v).second)
       errors.push_back(list_item_error(overrides, overrides_key, i, "vnic", fmt::format("VNIC {} is set twice", v)));
+  }
+}
+
+void check_erspan_targets(const Scenario& s, const std::string& prefix, const std::vector<net::Ipv4Address>& addresses,
+                          std::vector<InputError>& errors) {
+  const std::string key = prefix + "nic.rules";
+  const auto nic = bind_params<nic::NicParams>(s.values, prefix + "nic.");
+  for (size_t i = 0; i < nic.rules.size(); ++i) {
+    const auto to = net::parse_ipv4(nic.rules[i].erspan_to);
+    if (!to || std::find(addresses.begin(), addresses.end(), *to) != addresses.end()) continue;
+    std::string known;
+    for (size_t a = 0; a < addresses.size() && a < 4; ++a) known += (a ? ", " : "") + net::to_string(addresses[a]);
+    errors.push_back(list_item_error(s.at(key), key, i, "erspan_to",
+                                     fmt::format("{} is no VNIC's address (VNIC v of the host at port i is 10.v.<i/256>."
+                                                 "<i%256>: {}{})",
+                                                 nic.rules[i].erspan_to, known, addresses.size() > 4 ? ", ..." : "")));
   }
 }
 
@@ -176,10 +193,12 @@ net::MacAddress Host::vnic_mac(int vnic) const {
   return {0x02, 0, 0, static_cast<uint8_t>(index_ >> 8), static_cast<uint8_t>(index_), static_cast<uint8_t>(vnic)};
 }
 
-net::Ipv4Address Host::vnic_ip(int vnic) const {
-  return net::Ipv4Address::from_octets(10, static_cast<uint8_t>(vnic), static_cast<uint8_t>(index_ >> 8),
-                                       static_cast<uint8_t>(index_));
+net::Ipv4Address host_vnic_ip(uint16_t index, int vnic) {
+  return net::Ipv4Address::from_octets(10, static_cast<uint8_t>(vnic), static_cast<uint8_t>(index >> 8),
+                                       static_cast<uint8_t>(index));
 }
+
+net::Ipv4Address Host::vnic_ip(int vnic) const { return host_vnic_ip(index_, vnic); }
 
 std::optional<net::MacAddress> Host::mac_of(net::Ipv4Address ip) const {
   for (int v = 0; v < p_.nic.vnics; ++v)

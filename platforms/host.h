@@ -63,6 +63,11 @@ void host_params(std::vector<ParamSpec>& out, const std::string& host);
 void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
                        std::vector<InputError>& errors, bool rules = true);
 HostParams bind_host_params(const ParamValues& values, const std::string& host);
+// VNIC `vnic`'s IPv4 address on the host numbered `index` (Host's addressing, below).
+net::Ipv4Address host_vnic_ip(uint16_t index, int vnic);
+// Each NIC rule's erspan_to (under `prefix`) must be one of `addresses`, the platform's VNICs.
+void check_erspan_targets(const Scenario& s, const std::string& prefix, const std::vector<net::Ipv4Address>& addresses,
+                          std::vector<InputError>& errors);
 
 class Host : public sc_core::sc_module {
  public:

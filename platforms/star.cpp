@@ -102,6 +102,11 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     const auto [n, key] = cores(g.name);
     check_host_params(s, "host.", n, key, errors, &g == &p.hosts.front());
   }
+  std::vector<net::Ipv4Address> vnic_addresses;
+  const int64_t vnics = bind_params<nic::NicParams>(s.values, "host.nic.").vnics;
+  for (size_t i = 0; i < all.size() && i < 65535; ++i)
+    for (int v = 0; v < vnics; ++v) vnic_addresses.push_back(host_vnic_ip(static_cast<uint16_t>(i + 1), v));
+  check_erspan_targets(s, "host.", vnic_addresses, errors);
   // The server side of a workload is one host.
   for (const auto& w : s.workloads) {
     const std::string to = s.at(w.prefix() + "to").text;

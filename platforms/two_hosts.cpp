@@ -53,9 +53,14 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     return std::pair{bind_params<cpu::CpuParams>(s.values, host + ".cpu.").cores, host + ".cpu.cores"};
   };
   check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, "link0", errors);
+  std::vector<net::Ipv4Address> vnic_addresses;
+  for (uint16_t i = 0; i < 2; ++i)
+    for (int v = 0; v < bind_params<nic::NicParams>(s.values, std::string(kHosts[i]) + ".nic.").vnics; ++v)
+      vnic_addresses.push_back(host_vnic_ip(static_cast<uint16_t>(i + 1), v));
   for (const char* h : kHosts) {
     const auto [n, key] = cores(h);
     check_host_params(s, std::string(h) + ".", n, key, errors);
+    check_erspan_targets(s, std::string(h) + ".", vnic_addresses, errors);
   }
 }
 

@@ -344,6 +344,7 @@ const char* kMirrorRule =
 TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeSetAndItsErrorsNameTheKey) {
   auto r = load(kMirrorRule, {"host_b.nic.rules[0].sample=64"});
   ASSERT_TRUE(r.scenario) << r.errors.front().str();
+  EXPECT_TRUE(load(kMirrorRule, {"host_b.nic.rules[0].erspan_to=10.1.0.2"}).scenario);  // a VNIC of a host
   const ParamValue& rules = r.scenario->at("host_b.nic.rules");
   EXPECT_EQ(rules.items[0].at("sample").integer, 64);
   EXPECT_EQ(rules.items[0].at("sample").origin, "--set");
@@ -360,6 +361,11 @@ TEST(ScenarioLoad, OneFieldOfOneNicRuleCanBeSetAndItsErrorsNameTheKey) {
       {"host_b.nic.rules[0].sample=0", "host_b.nic.rules[0].sample: '0' must be at least 1"},
       // The platform's checks bind the changed item, and blame --set for it.
       {"host_b.nic.rules[0].mirror=2", "host_b.nic.rules[0].mirror: VNIC 2 but the NIC has 2 (host_b.nic.vnics)"},
+      // A remote analyzer must be some host's VNIC: host_a is 10.0.0.1, host_b's are 10.0.0.2 and 10.1.0.2.
+      {"host_b.nic.rules[0].erspan_to=10.1.0.1",
+       "host_b.nic.rules[0].erspan_to: 10.1.0.1 is no VNIC's address (VNIC v of the host at port i is "
+       "10.v.<i/256>.<i%256>: 10.0.0.1, 10.0.0.2, 10.1.0.2)"},
+      {"host_b.nic.rules[0].erspan_to=10.1.0", "host_b.nic.rules[0].erspan_to: '10.1.0' is not an IPv4 address (10.1.0.3)"},
   };
   for (const auto& [set, error] : set_and_error) EXPECT_EQ(only_error(load(kMirrorRule, {set})), "--set: " + error);
 }
