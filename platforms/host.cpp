@@ -156,8 +156,19 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   port.checksum_offload = p_.driver.tx_checksum_offload;
   port.tx_descriptor = p_.driver.tx_descriptor;
   port.syscalls = &syscalls_;
+  if (p_.toe.enabled) {
+    // The offload engine beside the NIC: its DMA port, its transmit buffer, its ACK steering.
+    toe_ = std::make_unique<toe::OffloadEngine>("toe", ctx, p_.toe, nic_->dma_port(), nic_->tx(), map.tx_buffers,
+                                                name_ + ".nic.toe");
+    toe::OffloadEngine* engine = toe_.get();
+    nic_->rx().set_steer([engine](const Packet& p) { return engine->steer(p); });
+    nic_->on_tx_space([engine] { engine->tx_space(); });
+    port.toe = engine;
+    port.toe_params = p_.toe;
+  }
   stack_ = std::make_unique<kernel::TcpStack>("tcp", ctx, p_.kernel, p_.tcp, p_.parallel, std::move(port), threads_, name_ + ".tcp");
   ip_layer_->attach(stack_.get(), udp_.get(), driver_.get());
+  if (toe_) toe_->on_completion = [this](toe::Completion done) { stack_->toe_completion(std::move(done)); };
   driver_->on_tx_freed([this](kernel::Conn& c, int64_t) { stack_->tx_freed(c); });
   // The host's IP layer consumes VNIC 0's netdev; further VNICs stay unbound until a consumer
   // (a capture, a second destination) binds them.

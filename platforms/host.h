@@ -33,6 +33,8 @@
 #include "kernel/udp/udp.h"
 #include "net/address.h"
 #include "nic/nic.h"
+#include "toe/engine.h"
+#include "toe/params.h"
 
 namespace hostwire {
 
@@ -47,12 +49,14 @@ struct HostParams {
   tcp::TcpParams tcp;
   kernel::ParallelParams parallel;
   kernel::PacketParams packet;
+  toe::ToeParams toe;
 
   // Each part with its key under the host: the one list that both the schema and the binding use.
   template <class F>
   void parts(F&& f) {
     f(cpu, "cpu."), f(bus, "bus."), f(memory, "memory."), f(nic, "nic."), f(driver, "driver."), f(udp, "udp."),
-        f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel."), f(packet, "packet.");
+        f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel."), f(packet, "packet."),
+        f(toe, "nic.toe.");
   }
 };
 
@@ -114,6 +118,7 @@ class Host : public sc_core::sc_module {
   bus::MmioTarget apic_;
   std::unique_ptr<nic::DescriptorRings> rings_;
   std::unique_ptr<nic::Nic> nic_;
+  std::unique_ptr<toe::OffloadEngine> toe_;
   std::unique_ptr<kernel::Driver> driver_;
   std::unique_ptr<kernel::IpLayer> ip_layer_;
   std::unique_ptr<kernel::UdpLayer> udp_;

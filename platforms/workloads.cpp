@@ -513,6 +513,23 @@ void HostWorkloads::add_host_metrics(Host& h) {
                const double b = static_cast<double>(tcp->app_bytes_written());
                return b > 0 ? cpu->busy_time().seconds() * hz / b : 0.0;
              });
+  // What offload moves off the host (mechanism D): interrupts (the driver's and the offload
+  // engine's completions) and segments the host's TCP processed, per MB the applications wrote.
+  const Counter* irqs = &h.driver().interrupts();
+  const Counter* toe_completions = st.find_counter(n + ".tcp.toe.completions");
+  const Counter* segments_in = st.find_counter(n + ".tcp.segments_in");
+  auto per_mb = [tcp](double v) {
+    const double mb = static_cast<double>(tcp->app_bytes_written()) / 1e6;
+    return mb > 0 ? v / mb : 0.0;
+  };
+  st.formula(n + ".interrupts_per_mb_sent", "interrupts/MB",
+             "interrupts the host took (NIC vectors and offload completions) per MB its TCP applications wrote",
+             [irqs, toe_completions, per_mb] {
+               return per_mb(static_cast<double>(irqs->value() + (toe_completions ? toe_completions->value() : 0)));
+             });
+  st.formula(n + ".tcp_segments_in_per_mb_sent", "segments/MB",
+             "segments (ACKs for a sender) the host's TCP processed per MB its applications wrote",
+             [segments_in, per_mb] { return per_mb(static_cast<double>(segments_in->value())); });
   st.formula(n + ".cycles_per_byte_received", "cycles/B", "busy cycles of all cores per byte the applications read (TCP)",
              [cpu, tcp, hz] {
                const double b = static_cast<double>(tcp->app_bytes_read());
@@ -539,6 +556,10 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
   ctx.add_invariant([&ctx, platform, hosts, channels, switches, &workloads] {
     const StatsRegistry& st = ctx.stats();
     auto v = [&](const std::string& k) { return static_cast<int64_t>(st.value(k)); };
+    auto optional = [&](const std::string& k) {  // a part only some hosts have (an offload engine)
+      const Counter* c = st.find_counter(k);
+      return c ? static_cast<int64_t>(c->value()) : int64_t{0};
+    };
     int64_t sent = workloads.udp_sent(), received = workloads.udp_read();
     int64_t copies = 0, lost = 0, nic_drops = 0, host_drops = 0, mac_drops = 0, switch_drops = 0;
     for (const auto& p : channels) {
@@ -559,7 +580,8 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
                     v(h + ".ip.dropped_malformed") + v(h + ".ip.dropped_protocol") + v(h + ".driver.dropped_unbound") +
                     v(h + ".packet.socket_drops");
       received += v(h + ".packet.read");  // copies an analyzer read
-      sent += v(t + ".segments_out");
+      sent += v(t + ".segments_out") + optional(n + ".toe.segments_out");  // the offload engine's too
+      received += v(n + ".rx_steered");                                 // ACKs the engine took
       received += v(t + ".segments_in") + v(t + ".dropped_malformed");  // consumed by the stack
       received -= static_cast<int64_t>(host->tcp().frames_queued());    // still queued: inside
     }

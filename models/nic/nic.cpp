@@ -68,6 +68,7 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
       if (rx_.mirrors_transmitted()) rx_.mirror_transmitted(p);
     }
     tx_->frame_started(p);
+    for (auto& f : tx_space_) f();
   };
   install_rules(ctx, stat_name);
   auto& st = ctx.stats();

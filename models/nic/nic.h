@@ -58,6 +58,9 @@ class Nic : public sc_core::sc_module {
   Classifier& classifier() { return rx_.classifier(); }
   RxPath& rx() { return rx_; }
   TxEngine& tx() { return *tx_; }
+  DmaPort& dma_port() { return dma_port_; }
+  // Called after each frame starts on the wire (its transmit-buffer room is free again).
+  void on_tx_space(std::function<void()> f) { tx_space_.push_back(std::move(f)); }
 
   // Frames inside the NIC: fetched by the transmit engine and not yet given to the MAC (the
   // MAC counts its own queue; ring memory counts what it references).
@@ -79,6 +82,7 @@ class Nic : public sc_core::sc_module {
   NicRegisters register_file_;
   TcpWireMonitor tcp_monitor_;  // TCP as a capture at the port sees it (nic/tcp_monitor.h)
   RemoteMirror remote_;
+  std::vector<std::function<void()>> tx_space_;
   // The scenario's classifier rules (NicParams::rules), installed at their times.
   struct Planned {
     RulePlan plan;

@@ -13,6 +13,8 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
       log_(stat_name),
       classifier_(std::move(classifier)),
       frames_(ctx.stats().counter(stat_name + ".rx_frames", "frames", "frames the port handed to the classifier")),
+      steered_(ctx.stats().counter(stat_name + ".rx_steered", "frames",
+                                   "frames a consumer on the NIC took before the rings (the offload engine's ACKs)")),
       dropped_rule_(ctx.stats().counter(stat_name + ".rx_dropped_rule", "frames", "frames a classifier rule dropped")),
       dropped_ring_(ctx.stats().counter(stat_name + ".rx_dropped_ring_full", "frames",
                                         "frames dropped: the chosen RX ring had no free descriptor (all rings)")),
@@ -42,17 +44,22 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
     uint64_t delivered = 0, dropped = 0;
     for (const Counter* c : ring_delivered_) delivered += c->value();
     for (const Counter* c : ring_dropped_) dropped += c->value();
-    const uint64_t copies = frames_.value() - dropped_rule_.value() + mirrored_.value() + tx_mirrored_.value();
+    const uint64_t copies =
+        frames_.value() - steered_.value() - dropped_rule_.value() + mirrored_.value() + tx_mirrored_.value();
     if (copies == delivered + dropped) return std::string();
-    return fmt::format("{}: {} frames classified ({} rule drops, {} + {} mirror copies) != {} into rings + {} ring drops",
-                       stat_name, frames_.value(), dropped_rule_.value(), mirrored_.value(), tx_mirrored_.value(),
-                       delivered, dropped);
+    return fmt::format("{}: {} frames ({} steered, {} rule drops, {} + {} mirror copies) != {} into rings + {} ring drops",
+                       stat_name, frames_.value(), steered_.value(), dropped_rule_.value(), mirrored_.value(),
+                       tx_mirrored_.value(), delivered, dropped);
   });
 }
 
 void RxPath::receive(Packet& p) {
   frames_.add();
   p.received = hostwire::now();
+  if (steer_ && steer_(p)) {
+    steered_.add();
+    return;
+  }
   const Decision d = step_ ? step_(p) : classify(p);
   if (d.drop) {
     dropped_rule_.add();

@@ -44,6 +44,9 @@ class RxPath {
   Decision classify(const Packet& p) const { return classifier_.classify(p.header_bytes()); }
   // Replaces the classify step; an empty function restores the classifier.
   void set_classify_step(ClassifyStep step) { step_ = std::move(step); }
+  // Looked at before anything else: a consumer on the NIC (the TCP offload engine taking its
+  // conns' ACKs) returns true for a frame it took; the frame then reaches no ring.
+  void set_steer(std::function<bool(const Packet&)> steer) { steer_ = std::move(steer); }
 
   // What happens to the mirror copies of classifier rule `rule` (an id add_rule returned): 1 in
   // `sample` kept (from `rng`), each cut to `snap` bytes (0: whole), and with `both_directions`
@@ -79,10 +82,12 @@ class RxPath {
   Logger log_;
   Classifier classifier_;
   ClassifyStep step_;
+  std::function<bool(const Packet&)> steer_;
   std::vector<Counter*> ring_delivered_;
   std::vector<Counter*> ring_dropped_;
 
   Counter& frames_;
+  Counter& steered_;
   Counter& dropped_rule_;
   Counter& dropped_ring_;
   Counter& mirrored_;

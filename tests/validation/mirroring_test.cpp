@@ -16,12 +16,10 @@
 #include "core/scenario.h"
 #include "net/erspan.h"
 #include "net/ipv4.h"
-#include "platforms/catalog.h"
-#include "support/in_child.h"
+#include "support/scenario_metrics.h"
 #include "support/tshark.h"
 
 using namespace hostwire;
-using hostwire::testing::in_child;
 
 namespace {
 
@@ -66,29 +64,14 @@ nlohmann::json mirrored_run(const std::string& rule_extra, const std::string& an
       "workloads:\n  - {name: rr, type: tcp_rr, from: host_a, to: host_b, concurrency: 4, stop: 4ms}\n"
       "  - {name: debug, type: analyzer, to: host_b, vnic: 1, core: 3" + analyzer_extra + "}\n"
       "outputs: {pcap: [link0.a_to_b, link0.b_to_a]}\n";
-  return in_child([&]() -> nlohmann::json {
-    HostwireCatalog catalog;
-    auto l = load_scenario_text(yaml, "mirroring_test.yaml", catalog);
-    if (!l.scenario) {
-      std::fprintf(stderr, "%s\n", l.errors.front().str().c_str());
-      return {};
-    }
-    SimContext ctx(l.scenario->seed());
-    ctx.set_output_dir(dir);
-    auto top = catalog.build(*l.scenario, ctx);
-    sc_core::sc_start(to_sc(l.scenario->duration()));
-    ctx.run_end_hooks();
-    nlohmann::json out;
-    for (const char* n : {"host_b.nic.rule0.mirrored", "host_b.packet.netdev1.received", "host_b.packet.netdev1.read",
+  return hostwire::testing::metrics_in_child(
+      yaml, "mirroring_test.yaml",
+      {"host_b.nic.rule0.mirrored", "host_b.packet.netdev1.received", "host_b.packet.netdev1.read",
                           "workloads.debug.socket_drops", "workloads.debug.ring_drops", "workloads.debug.frames",
                           "host_b.nic.rx_dropped_ring_full", "workloads.rr.response_rate", "host_b.nic.rx_frames",
                           "host_b.nic.rule0.dropped_ring_full", "host_b.nic.primary_dropped_ring_full",
                           "host_b.nic.mirror_dropped_ring_full", "host_b.nic.mirror_dma_bytes",
-                          "workloads.debug.pending"})
-      out[n] = ctx.stats().value(n);
-    out["broken"] = ctx.check_invariants();
-    return out;
-  });
+                          "workloads.debug.pending"}, dir);
 }
 
 double metric(const nlohmann::json& r, const std::string& k) { return r.at(k).get<double>(); }
@@ -195,27 +178,12 @@ nlohmann::json remote_run(const std::string& dir) {
       "workloads:\n  - {name: rr, type: tcp_rr, from: client, to: server, concurrency: 4, response_size: 4000B, stop: 4ms}\n"
       "  - {name: debug, type: analyzer, to: probe, vnic: 1, core: 3}\n"
       "outputs: {pcap: [link_server.a_to_b, link_server.b_to_a]}\n";
-  return in_child([&]() -> nlohmann::json {
-    HostwireCatalog catalog;
-    auto l = load_scenario_text(yaml, "mirroring_remote_test.yaml", catalog);
-    if (!l.scenario) {
-      std::fprintf(stderr, "%s\n", l.errors.front().str().c_str());
-      return {};
-    }
-    SimContext ctx(l.scenario->seed());
-    ctx.set_output_dir(dir);
-    auto top = catalog.build(*l.scenario, ctx);
-    sc_core::sc_start(to_sc(l.scenario->duration()));
-    ctx.run_end_hooks();
-    nlohmann::json out;
-    for (const char* n : {"server.nic.erspan_frames", "server.nic.erspan_bytes", "server.nic.erspan_truncated",
+  return hostwire::testing::metrics_in_child(
+      yaml, "mirroring_remote_test.yaml",
+      {"server.nic.erspan_frames", "server.nic.erspan_bytes", "server.nic.erspan_truncated",
                           "server.nic.erspan_dropped_buffer_full", "server.nic.rule0.mirrored",
                           "server.nic.rule0.erspan_frames", "switch0.port2.frames_out", "switch0.port2.bytes_out",
-                          "workloads.debug.frames", "client.nic.erspan_frames", "probe.nic.rx_frames"})
-      out[n] = ctx.stats().value(n);
-    out["broken"] = ctx.check_invariants();
-    return out;
-  });
+                          "workloads.debug.frames", "client.nic.erspan_frames", "probe.nic.rx_frames"}, dir);
 }
 
 bool is_gre(const Record& r) { return r.bytes.size() > 23 && r.bytes[23] == net::kIpProtocolGre; }

@@ -64,7 +64,8 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
                               "message at the peer's close"),
           ctx.stats().gauge(stat_name + ".kbuf.bytes", "B", "received bytes the kbuf layer holds for readers"),
           ctx.vcd().wire(stat_name + ".kbuf.bytes", 32)},
-      parallel_(*this, parallel) {
+      parallel_(*this, parallel),
+      offload_(*this, port_.toe, port_.toe_params, kp_.toe_post, kp_.toe_completion) {
   // The protocol database: each layer once, with its cost; lists are picked from it by name.
   db_.add({"ip_input", "ipv4", kp_.ip_input, &TcpStack::ip_input});
   db_.add({"tcp_input", "tcp", kp_.tcp_input, &TcpStack::tcp_input});
@@ -78,7 +79,7 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
   time_wait_ = *db_.list({"ip_input", "tcp_time_wait"});
   base_state_ = kp_.tap ? "tap" : "established";
   // The operational states conns enter, the stack's own and the modules' (kernel/socket's kbuf).
-  for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf"})
+  for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf", "offloaded"})
     state_entries_.emplace(st, &ctx.stats().counter(fmt::format("{}.state.{}.entered", stat_name, st), "conns",
                                                    fmt::format("conns that entered the {} state (event list)", st)));
   // Every in-order byte is read, held, or dropped with its conn: what a byte accounting across
@@ -403,6 +404,7 @@ uint64_t TcpStack::emit(Conn& c, const tcp::Segment& s, int core, bool flow_open
   f->packet.id = ctx_.next_packet_id();
   f->packet.created = hostwire::now();
   segments_out_.add();
+  if (c.id) offload_.emitted(c, s);
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
   const uint64_t id = f->packet.id;
   port_.transmit(f, core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
@@ -465,7 +467,8 @@ void TcpStack::tsq_freed(Conn& c) {
 // ---------------------------------------------------------------- timers
 
 std::optional<Time> TcpStack::next_deadline(const Conn& c) const {
-  auto t = c.tcp->next_timer();
+  // An offloaded conn's TCP timers run on the NIC; the host's copy is stale until it is back.
+  auto t = offload_.offloaded(c) ? std::nullopt : c.tcp->next_timer();
   if (c.socket_deadline && (!t || *c.socket_deadline < *t)) t = c.socket_deadline;
   return t;
 }
@@ -509,7 +512,7 @@ void TcpStack::timers_due() {
     w.done = [this, cp] {
       cp->timer_scheduled = false;
       const Time now = hostwire::now();
-      const auto tcp_due = cp->tcp->next_timer();
+      const auto tcp_due = offload_.offloaded(*cp) ? std::nullopt : cp->tcp->next_timer();
       if (tcp_due && *tcp_due <= now) cp->tcp->on_timer(now);
       if (cp->socket_deadline && *cp->socket_deadline <= now) {
         cp->socket_deadline.reset();
@@ -561,6 +564,7 @@ void TcpStack::open_active(Conn& c) {
 
 void TcpStack::after_call(Conn& c) {
   collect_output(c);
+  offload_.after_call(c);
   arm_timer(c);
 }
 

@@ -34,6 +34,7 @@
 #include "cpu/cpu.h"
 #include "kernel/conn/conn.h"
 #include "kernel/conn/event_list.h"
+#include "kernel/conn/offload.h"
 #include "kernel/conn/parallel_send.h"
 #include "kernel/socket/socket.h"
 #include "kernel/tcp/connection.h"
@@ -60,6 +61,8 @@ struct KernelParams {
   Cycles udp_input{950};
   Cycles udp_output{1250};
   Cycles handover{2000};
+  Cycles toe_post{1500};
+  Cycles toe_completion{1800};
   bool tap = false;
 
   template <class V>
@@ -76,6 +79,9 @@ struct KernelParams {
     v(udp_output, "udp_output", "UDP output per datagram: header, route and socket accounting, cycles");
     v(timer, "timer", "a TCP timer firing (retransmission, delayed ACK, persist, TIME_WAIT), cycles");
     v(handover, "handover", "handing a packet to the conn's core from the core that received it, cycles");
+    v(toe_post, "toe_post", "posting an offload or chain descriptor to the NIC's offload engine and its doorbell, cycles");
+    v(toe_completion, "toe_completion", "an offload engine completion: interrupt, handler, freeing acknowledged "
+      "bytes or restoring the handed-back state, cycles");
     v(tap, "tap", "every new conn starts in the tap state: a trace function sits in its event list");
   }
 };
@@ -95,6 +101,8 @@ struct HostPort {
   bool checksum_offload = true;  // false: TCP output checksums each segment in software, per byte
   Cycles tx_descriptor{};        // the driver's cost per TX descriptor
   Counter* syscalls = nullptr;   // the host's system-call counter
+  toe::OffloadEngine* toe = nullptr;  // the NIC's TCP offload engine, if it has one
+  toe::ToeParams toe_params;
 };
 
 // The host's socket-layer figures (kernel/socket): wake-ups and the kernel buffering layer's.
@@ -142,7 +150,14 @@ class TcpStack : public sc_core::sc_module {
   const cpu::CostTable& costs() const { return port_.cpu->costs(); }
 
   // The driver cleaned TX completions of `c`'s frames: TCP small queues may resume it.
-  void tx_freed(Conn& c) { tsq_freed(c); }
+  void tx_freed(Conn& c) {
+    tsq_freed(c);
+    if (c.bytes_below == 0) offload_.after_call(c);  // the host's frames are out: the NIC may take the conn
+  }
+  // The application closes or aborts `c`: false when the call must wait (the NIC holds the conn).
+  bool close_now(Conn& c, bool abort) { return !offload_.defer_close(c, abort); }
+  // The offload engine's completion reached host memory.
+  void toe_completion(toe::Completion done) { offload_.completion(std::move(done)); }
 
   // Rewrites a conn's event list: the conn enters `state` (mechanism F). Logged, counted, traced.
   void enter_state(Conn& c, const std::string& state, const EventList& list, Time now);
@@ -227,6 +242,7 @@ class TcpStack : public sc_core::sc_module {
   // the conn is marked throttled and TX completions resume it.
   bool tsq_room(Conn& c);
   friend class ParallelSend;  // the send path's other half: it emits on PEs' queues
+  friend class OffloadHost;   // the host's half of TCP offload: it posts to the NIC and restores
 
   SimContext& ctx_;
   KernelParams kp_;
@@ -264,6 +280,7 @@ class TcpStack : public sc_core::sc_module {
   SocketStats socket_stats_;
   std::unordered_map<std::string, Counter*> state_entries_;
   ParallelSend parallel_;  // last: it registers its stats under the stack's name
+  OffloadHost offload_;
 };
 
 }  // namespace hostwire::kernel

@@ -316,7 +316,7 @@ void TcpSocket::on_data(const Input&) {
 }
 
 void TcpSocket::note_rx(const Input& in) {
-  if (!rx_timestamps_) return;
+  if (!rx_timestamps_ || !in.frame) return;  // no frame: an ACK the offload engine handed back
   const uint64_t end = read_ + readable();
   if (rx_marks_.empty() ? end > read_ : end > rx_marks_.back().first) rx_marks_.emplace_back(end, in.frame->packet.received);
 }
@@ -368,11 +368,13 @@ void TcpSocket::on_deadline(Time now) {
 }
 
 void TcpSocket::close() {
+  if (!stack_.close_now(conn_, false)) return;  // offloaded: closed once the NIC hands the conn back
   conn_.tcp->close(hostwire::now());
   stack_.after_call(conn_);
 }
 
 void TcpSocket::abort() {
+  if (!stack_.close_now(conn_, true)) return;
   conn_.tcp->abort(hostwire::now());
   stack_.after_call(conn_);
 }

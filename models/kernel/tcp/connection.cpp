@@ -501,6 +501,16 @@ void Connection::on_timer(Time now) {
 // ---------------------------------------------------------------------------------------------
 // Snapshot, restore and pieces
 
+std::unique_ptr<Connection> Connection::offload_copy() const {
+  auto c = std::make_unique<Connection>(*this);
+  c->on_state_change = nullptr;
+  c->out_.clear();
+  c->snd_.clear_transmit_gate();
+  c->snd_.set_piece_mode(false);
+  c->snd_.set_tso_max(0);
+  return c;
+}
+
 RestoreResult Connection::restore(const SendState& s) {
   if (!syn_acked_ || !synchronized())
     return RestoreResult::fail(std::string("the connection is in ") + tcp::state_name(state_) +

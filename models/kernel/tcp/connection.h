@@ -103,6 +103,13 @@ class Connection : private SegmentOut {
   // restored state allows at the next event (segment, timer or application call).
   SendState snapshot() const { return snd_.snapshot(); }
   RestoreResult restore(const SendState& s);
+  // The connection as another engine takes it over (a TCP offload engine on the NIC): a copy
+  // of its whole state with the stream bytes shared, not copied; no callbacks, no transmit gate,
+  // no output pending, MSS-sized segments only (the engine cuts them), piece mode off.
+  std::unique_ptr<Connection> offload_copy() const;
+  // While the copy holds the send state: bytes below `pos` (acknowledged there) leave this
+  // connection's buffer, so the application can keep writing; restore() ends the stale time.
+  void release_below(uint64_t pos) { snd_.release_below(pos); }
 
   // Pieces: with piece mode on, new data leaves only through reserve() and build(); the
   // connection still retransmits, sends a bare FIN, probes the window and acknowledges.

@@ -203,6 +203,16 @@ class SendPath {
 
   // Pieces (see the file comment).
   void set_piece_mode(bool on) { piece_mode_ = on; }
+  // While another engine holds the send state: stream bytes before position `pos` (which that
+  // engine saw acknowledged) leave the buffer, so the application can write more. The state
+  // here is stale until restore() brings the other engine's back.
+  void release_below(uint64_t pos) {
+    if (pos > 1 + buf_.begin()) buf_.release(std::min(pos, data_end()) - 1);
+  }
+  // Stream bytes [pos, pos + len) as one slice (they must still be in the buffer).
+  PayloadSlice stream_slice(uint64_t pos, uint32_t len) const { return buf_.slice(pos - 1, len); }
+  // No transmit gate (the copy an offload engine runs gets its own).
+  void clear_transmit_gate() { gate_ = nullptr; }
   void set_nagle(bool on) { p_.nagle = on; }  // TCP_NODELAY is set_nagle(false)
   // The host's say over new data (TCP small queues): asked before each new segment of `len`
   // bytes leaves; false holds it back until the host calls Connection::push().
