@@ -50,6 +50,8 @@ OffloadEngine::OffloadEngine(sc_core::sc_module_name name, SimContext& ctx, cons
       busy_ps_(ctx.stats().counter(stat_name + ".busy_time", "ps", "time the embedded processor was busy")),
       memory_stalls_(ctx.stats().counter(stat_name + ".memory_stalls", "times",
                                          "new data held back because NIC memory was full (backpressure, no loss)")),
+      paced_(ctx.stats().counter(stat_name + ".paced", "times",
+                                 "new data held back until the engine's frames reached the MAC (build_ahead)")),
       progress_(ctx.stats().counter(stat_name + ".progress_completions", "completions",
                                     "completions telling the host to free acknowledged bytes")),
       memory_peak_(ctx.stats().gauge(stat_name + ".memory_peak", "B", "most NIC memory offloaded conns held at once")) {
@@ -60,6 +62,9 @@ OffloadEngine::OffloadEngine(sc_core::sc_module_name name, SimContext& ctx, cons
   const Counter* busy = &busy_ps_;
   ctx.stats().formula(stat_name + ".utilisation", "1", "fraction of simulated time the engine's processor was busy",
                       [busy] { return static_cast<double>(busy->value()) / static_cast<double>(hostwire::now().ps); });
+  ctx.stats().formula(stat_name + ".built_ahead", "B",
+                      "bytes of segments the engine emitted that were not yet in the MAC's queue (at the end)",
+                      [this] { return static_cast<double>(ahead_bytes_); });
   vcd_busy_ = ctx.vcd().wire(stat_name + ".busy", 1);
   vcd_outstanding_ = ctx.vcd().wire(stat_name + ".memory_used", 32);
   SC_HAS_PROCESS(OffloadEngine);
@@ -124,13 +129,20 @@ bool OffloadEngine::offload(OffloadRequest r) {
   c->reported = c->tcp->send_path().una();
   Offloaded* cp = c.get();
   // New data leaves only while NIC memory can hold it until it is acknowledged.
+  // and while what the engine built ahead of the wire stays under build_ahead.
   cp->tcp->set_transmit_gate([this, cp](uint64_t len) {
-    if (memory_used_ + cp->admitted + static_cast<int64_t>(len) <= p_.memory.n) {
-      cp->admitted += static_cast<int64_t>(len);
-      return true;
+    if (ahead_bytes_ + static_cast<int64_t>(len) > p_.build_ahead.n) {
+      if (!cp->paced) paced_.add();
+      cp->paced = true;
+      return false;
     }
-    memory_stalls_.add();
-    return false;
+    if (memory_used_ + cp->admitted + static_cast<int64_t>(len) > p_.memory.n) {
+      memory_stalls_.add();
+      return false;
+    }
+    cp->admitted += static_cast<int64_t>(len);
+    ahead_bytes_ += static_cast<int64_t>(len);  // counted here so one pass stays under the bound
+    return true;
   });
   by_key_[Key{c->dst_ip.value, c->local_port, c->remote_port}] = cp;
   conns_[r.conn] = std::move(c);
@@ -269,6 +281,7 @@ void OffloadEngine::drain_output(Offloaded& c) {
     const uint64_t address = tx_buffers_ + (s.header.seq % (64u << 20));
     const uint64_t id = c.id;
     ++c.in_transit;
+    if (s.retransmission) ahead_bytes_ += bytes;  // new data was counted by the gate
     compute(p_.segment_cycles, [this, f, bytes, address, id] {
       // The payload comes from host memory as the segment is built; the frame leaves when it is in.
       Time ready = hostwire::now();
@@ -287,22 +300,36 @@ void OffloadEngine::drain_output(Offloaded& c) {
 }
 
 void OffloadEngine::transmit(Frame* f, uint64_t conn) {
+  const int64_t bytes = f->packet.payload.length;
   if (!blocked_.empty() || !tx_.send_generated(f)) {
     blocked_.emplace_back(f, conn);
     return;
   }
-  queued(conn);
+  queued(conn, bytes);
 }
 
 void OffloadEngine::tx_space() {
-  while (!blocked_.empty() && tx_.send_generated(blocked_.front().first)) {
+  while (!blocked_.empty()) {
+    Frame* f = blocked_.front().first;
+    const int64_t bytes = f->packet.payload.length;
+    if (!tx_.send_generated(f)) break;
     const uint64_t conn = blocked_.front().second;
     blocked_.pop_front();
-    queued(conn);
+    queued(conn, bytes);
   }
 }
 
-void OffloadEngine::queued(uint64_t conn) {
+void OffloadEngine::queued(uint64_t conn, int64_t bytes) {
+  ahead_bytes_ -= bytes;
+  if (ahead_bytes_ * 2 <= p_.build_ahead.n) {
+    // Room again: conns held back by build_ahead send what their windows allow.
+    for (auto& [id, other] : conns_) {
+      if (!other->paced || other->leaving || !other->ready) continue;
+      other->paced = false;
+      other->tcp->push(hostwire::now());
+      drain_output(*other);
+    }
+  }
   auto it = conns_.find(conn);
   if (it == conns_.end()) return;
   Offloaded& c = *it->second;

@@ -115,6 +115,7 @@ class OffloadEngine : public sc_core::sc_module {
     bool leaving = false;     // hand-back decided; its completion is on the way
     std::deque<tcp::Segment> late;  // ACKs taken before the decision and processed after it
     int64_t in_transit = 0;   // segments built or being read, not yet in the MAC's queue
+    bool paced = false;       // new data held back by build_ahead: push it when the queue drains
     std::function<void()> after_transit;  // the hand-back completion, once they all are
     std::optional<Time> timer_at;
   };
@@ -138,7 +139,7 @@ class OffloadEngine : public sc_core::sc_module {
   // then to the MAC.
   void drain_output(Offloaded& c);
   void transmit(Frame* f, uint64_t conn);
-  void queued(uint64_t conn);  // a frame of `conn` entered the MAC's queue
+  void queued(uint64_t conn, int64_t bytes);  // a frame of `conn` entered the MAC's queue
   void account(Offloaded& c);
   void arm_timer(Offloaded& c);
   void hand_back(Offloaded& c, HandBackReason why, std::optional<Time> dup_at = std::nullopt);
@@ -159,6 +160,7 @@ class OffloadEngine : public sc_core::sc_module {
   std::multimap<Time, std::function<void()>> pending_;
   sc_core::sc_event wake_;
   std::deque<std::pair<Frame*, uint64_t>> blocked_;  // frames (and their conn) waiting for buffer room, in order
+  int64_t ahead_bytes_ = 0;  // bytes of segments emitted and not yet in the MAC's queue
 
   Counter& offloads_;
   Counter& refused_table_;
@@ -170,6 +172,7 @@ class OffloadEngine : public sc_core::sc_module {
   Counter& dma_bytes_;
   Counter& busy_ps_;
   Counter& memory_stalls_;
+  Counter& paced_;
   Counter& progress_;
   std::map<HandBackReason, Counter*> hand_backs_;
   Gauge& memory_peak_;

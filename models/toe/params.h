@@ -19,6 +19,7 @@ struct ToeParams {
   int64_t max_conns = 64;
   Bytes state_bytes{512};
   Bytes min_block{64 * 1024};
+  Bytes build_ahead{64 * 1024};
 
   template <class V>
   void visit(V& v) {
@@ -34,6 +35,8 @@ struct ToeParams {
       Limits::range(1, 1 << 20));
     v(state_bytes, "state_bytes", "one conn's state in NIC memory, read by DMA at offload and written back at "
       "hand-back", Limits::range(64, 1 << 20));
+    v(build_ahead, "build_ahead", "bytes of segments the engine builds ahead of the MAC's queue; past it new data "
+      "waits for the wire (as TCP small queues pace a host), so the NIC never hoards a window", Limits::at_least(1538));
     v(min_block, "min_block", "unsent bytes a conn must hold after a write to be offloaded; also how much the "
       "engine acknowledges before it tells the host to free the buffer", Limits::range(1448, 1LL << 30));
   }
