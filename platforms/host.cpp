@@ -46,7 +46,22 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
     errors.push_back({s.at(pes).origin, pes,
                       fmt::format("{} processing elements but the host has {} cores ({}): each PE is a core of its own",
                                   par.pes, cores, cores_key)});
-  if (!rules) return;
+  if (!rules) return;  // what follows depends on the prefix only: once per prefix
+  // The offload engine and parallel send each take a conn's send path: one at a time.
+  const auto toe = bind_params<toe::ToeParams>(s.values, prefix + "nic.toe.");
+  if (toe.enabled) {
+    const std::string enabled = prefix + "nic.toe.enabled";
+    if (par.pes > 0)
+      errors.push_back({s.at(enabled).origin, enabled,
+                        fmt::format("the offload engine and parallel send ({} = {}) both take the conns' send path; "
+                                    "use one", pes, par.pes)});
+    const auto tcp = bind_params<tcp::TcpParams>(s.values, prefix + "tcp.");
+    const std::string block = prefix + "nic.toe.min_block";
+    if (toe.min_block.n > tcp.sndbuf.n)
+      errors.push_back({s.at(block).origin, block,
+                        fmt::format("{} B but a conn holds at most {} B ({}tcp.sndbuf): no conn would be offloaded",
+                                    toe.min_block.n, tcp.sndbuf.n, prefix)});
+  }
   // Classifier rules: each item's text fields, and its targets against the NIC's VNICs and rings.
   const auto nic = bind_params<nic::NicParams>(s.values, prefix + "nic.");
   const std::string rules_key = prefix + "nic.rules";

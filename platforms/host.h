@@ -63,7 +63,8 @@ struct HostParams {
 void host_params(std::vector<ParamSpec>& out, const std::string& host);
 // Checks a host's parameters against each other: `prefix` is its key prefix ("host_a." or a
 // star's "host."), `cores` its core count and `cores_key` where that count was set.
-// `rules`: also check the NIC's classifier rules (once per prefix).
+// `rules`: also check what depends on the prefix only (the NIC's classifier rules, the offload
+// engine against the TCP parameters): once per prefix.
 void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
                        std::vector<InputError>& errors, bool rules = true);
 HostParams bind_host_params(const ParamValues& values, const std::string& host);

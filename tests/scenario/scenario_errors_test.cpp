@@ -222,6 +222,17 @@ TEST(ScenarioLoad, ParallelSendNeedsACoreForEveryPe) {
   EXPECT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
 }
 
+TEST(ScenarioLoad, AnOffloadEngineThatCouldNeverTakeAConnIsRefused) {
+  const char* text = "platform: two_hosts\nduration: 1ms\nparameters:\n  host_a:\n    nic: {toe: {enabled: true}}\n";
+  EXPECT_TRUE(load(text).scenario);
+  EXPECT_EQ(only_error(load(text, {"host_a.tcp.parallel.pes=2"})),
+            "s.yaml:5:26: host_a.nic.toe.enabled: the offload engine and parallel send (host_a.tcp.parallel.pes = 2) "
+            "both take the conns' send path; use one");
+  EXPECT_EQ(only_error(load(text, {"host_a.tcp.sndbuf=64KiB", "host_a.nic.toe.min_block=128KiB"})),
+            "--set: host_a.nic.toe.min_block: 131072 B but a conn holds at most 65536 B (host_a.tcp.sndbuf): no conn "
+            "would be offloaded");
+}
+
 TEST(ScenarioLoad, StarHostGroupsAreAListWithLocatedErrorsPerItem) {
   const std::string text =
       "platform: star\n"
