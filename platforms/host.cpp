@@ -35,8 +35,31 @@ void host_params(std::vector<ParamSpec>& out, const std::string& h) {
   p.parts([&](auto& part, const char* key) { collect_schema<std::decay_t<decltype(part)>>(out, h + "." + key); });
 }
 
+void check_nic_rules(const ParamValue& list, const std::string& key, const std::vector<nic::RuleParams>& rules,
+                     int64_t vnics, int64_t rings_per_vnic, const std::string& vnics_key, std::vector<InputError>& errors) {
+  // Each item's text fields, and its targets against the NIC's VNICs and rings.
+  auto item_error = [&](size_t i, const std::string& field, const std::string& problem) {
+    errors.push_back(list_item_error(list, key, i, field, problem));
+  };
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto& r = rules[i];
+    std::string field, problem;
+    if (!nic::plan_rule(r, field, problem)) {
+      item_error(i, field, problem);
+      continue;
+    }
+    const int64_t rings = vnics * rings_per_vnic;
+    if (r.action == "to_vnic" && r.target >= vnics)
+      item_error(i, "target", fmt::format("VNIC {} but the NIC has {} ({})", r.target, vnics, vnics_key));
+    if (r.action == "to_ring" && r.target >= rings)
+      item_error(i, "target", fmt::format("RX ring {} but the NIC has {} (vnics x rings_per_vnic)", r.target, rings));
+    if (r.mirror >= vnics)
+      item_error(i, "mirror", fmt::format("VNIC {} but the NIC has {} ({})", r.mirror, vnics, vnics_key));
+  }
+}
+
 void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
-                       std::vector<InputError>& errors, bool rules) {
+                       std::vector<InputError>& errors, bool rules, bool check_rules, int64_t vnics) {
   const auto par = bind_params<kernel::ParallelParams>(s.values, prefix + "tcp.parallel.");
   const std::string first = prefix + "tcp.parallel.first_core", pes = prefix + "tcp.parallel.pes";
   if (par.first_core >= cores)
@@ -62,54 +85,36 @@ void check_host_params(const Scenario& s, const std::string& prefix, int64_t cor
                         fmt::format("{} B but a conn holds at most {} B ({}tcp.sndbuf): no conn would be offloaded",
                                     toe.min_block.n, tcp.sndbuf.n, prefix)});
   }
-  // Classifier rules: each item's text fields, and its targets against the NIC's VNICs and rings.
   const auto nic = bind_params<nic::NicParams>(s.values, prefix + "nic.");
-  const std::string rules_key = prefix + "nic.rules";
-  const ParamValue& list = s.at(rules_key);
-  auto item_error = [&](size_t i, const std::string& field, const std::string& problem) {
-    errors.push_back(list_item_error(list, rules_key, i, field, problem));
-  };
-  for (size_t i = 0; i < nic.rules.size(); ++i) {
-    const auto& r = nic.rules[i];
-    std::string field, problem;
-    if (!nic::plan_rule(r, field, problem)) {
-      item_error(i, field, problem);
-      continue;
-    }
-    const int64_t rings = nic.vnics * nic.rings_per_vnic;
-    if (r.action == "to_vnic" && r.target >= nic.vnics)
-      item_error(i, "target", fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", r.target, nic.vnics, prefix));
-    if (r.action == "to_ring" && r.target >= rings)
-      item_error(i, "target", fmt::format("RX ring {} but the NIC has {} (vnics x rings_per_vnic)", r.target, rings));
-    if (r.mirror >= nic.vnics)
-      item_error(i, "mirror", fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", r.mirror, nic.vnics, prefix));
+  if (check_rules) {
+    const std::string rules_key = prefix + "nic.rules";
+    check_nic_rules(s.at(rules_key), rules_key, nic.rules, nic.vnics, nic.rings_per_vnic, prefix + "nic.vnics", errors);
   }
+  const int64_t most_vnics = vnics > 0 ? vnics : nic.vnics;
   const std::string overrides_key = prefix + "nic.vnic_overrides";
   const ParamValue& overrides = s.at(overrides_key);
   std::set<int64_t> seen;
   for (size_t i = 0; i < nic.vnic_overrides.size(); ++i) {
     const int64_t v = nic.vnic_overrides[i].vnic;
-    if (v >= nic.vnics)
+    if (v >= most_vnics)
       errors.push_back(list_item_error(overrides, overrides_key, i, "vnic",
-                                       fmt::format("VNIC {} but the NIC has {} ({}nic.vnics)", v, nic.vnics, prefix)));
+                                       fmt::format("VNIC {} but the NICs have at most {}", v, most_vnics)));
     else if (!seen.insert(v).second)
       errors.push_back(list_item_error(overrides, overrides_key, i, "vnic", fmt::format("VNIC {} is set twice", v)));
   }
 }
 
-void check_erspan_targets(const Scenario& s, const std::string& prefix, const std::vector<net::Ipv4Address>& addresses,
-                          std::vector<InputError>& errors) {
-  const std::string key = prefix + "nic.rules";
-  const auto nic = bind_params<nic::NicParams>(s.values, prefix + "nic.");
-  for (size_t i = 0; i < nic.rules.size(); ++i) {
-    const auto to = net::parse_ipv4(nic.rules[i].erspan_to);
+void check_erspan_targets(const ParamValue& list, const std::string& key, const std::vector<nic::RuleParams>& rules,
+                          const std::vector<net::Ipv4Address>& addresses, std::vector<InputError>& errors) {
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const auto to = net::parse_ipv4(rules[i].erspan_to);
     if (!to || std::find(addresses.begin(), addresses.end(), *to) != addresses.end()) continue;
     std::string known;
     for (size_t a = 0; a < addresses.size() && a < 4; ++a) known += (a ? ", " : "") + net::to_string(addresses[a]);
-    errors.push_back(list_item_error(s.at(key), key, i, "erspan_to",
+    errors.push_back(list_item_error(list, key, i, "erspan_to",
                                      fmt::format("{} is no VNIC's address (VNIC v of the host at port i is 10.v.<i/256>."
                                                  "<i%256>: {}{})",
-                                                 nic.rules[i].erspan_to, known, addresses.size() > 4 ? ", ..." : "")));
+                                                 rules[i].erspan_to, known, addresses.size() > 4 ? ", ..." : "")));
   }
 }
 

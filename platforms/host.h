@@ -63,16 +63,21 @@ struct HostParams {
 void host_params(std::vector<ParamSpec>& out, const std::string& host);
 // Checks a host's parameters against each other: `prefix` is its key prefix ("host_a." or a
 // star's "host."), `cores` its core count and `cores_key` where that count was set.
-// `rules`: also check what depends on the prefix only (the NIC's classifier rules, the offload
-// engine against the TCP parameters): once per prefix.
+// `rules`: also check what depends on the prefix only (the offload engine against the TCP
+// parameters, VNIC overrides against `vnics`, the most VNICs a host of the prefix has, -1: its
+// nic.vnics) and, with `check_rules`, the NIC's classifier rules: once per prefix.
 void check_host_params(const Scenario& s, const std::string& prefix, int64_t cores, const std::string& cores_key,
-                       std::vector<InputError>& errors, bool rules = true);
+                       std::vector<InputError>& errors, bool rules = true, bool check_rules = true, int64_t vnics = -1);
+// Classifier rules `rules` (the list `list` at `key`): each item's fields, and its targets against
+// a NIC of `vnics` VNICs (set at `vnics_key`) of `rings_per_vnic` rings.
+void check_nic_rules(const ParamValue& list, const std::string& key, const std::vector<nic::RuleParams>& rules,
+                     int64_t vnics, int64_t rings_per_vnic, const std::string& vnics_key, std::vector<InputError>& errors);
 HostParams bind_host_params(const ParamValues& values, const std::string& host);
 // VNIC `vnic`'s IPv4 address on the host numbered `index` (Host's addressing, below).
 net::Ipv4Address host_vnic_ip(uint16_t index, int vnic);
-// Each NIC rule's erspan_to (under `prefix`) must be one of `addresses`, the platform's VNICs.
-void check_erspan_targets(const Scenario& s, const std::string& prefix, const std::vector<net::Ipv4Address>& addresses,
-                          std::vector<InputError>& errors);
+// Each rule's erspan_to (the list `list` at `key`) must be one of `addresses`, the platform's VNICs.
+void check_erspan_targets(const ParamValue& list, const std::string& key, const std::vector<nic::RuleParams>& rules,
+                          const std::vector<net::Ipv4Address>& addresses, std::vector<InputError>& errors);
 
 class Host : public sc_core::sc_module {
  public:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -97,16 +98,40 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     taps.push_back("link_" + all[i].host + ".b_to_a");
   }
   Captures::check(s, taps, errors);
-  check_host_workloads<GroupHostNames>(s, check_name, cores, link.mtu.n, "the links (link.mtu)", errors);
+  auto vnics = [&](const std::string& name) {
+    const auto base = split_index(name).first;
+    for (size_t g = 0; g < p.hosts.size(); ++g)
+      if (p.hosts[g].name == base && p.hosts[g].vnics > 0) return std::pair{p.hosts[g].vnics, fmt::format("hosts[{}].vnics", g)};
+    return std::pair{bind_params<nic::NicParams>(s.values, "host.nic.").vnics, std::string("host.nic.vnics")};
+  };
+  check_host_workloads<GroupHostNames>(s, check_name, cores, vnics, link.mtu.n, "the links (link.mtu)", errors);
+  // A group's VNICs and rules, or the host.* ones; each group's rules against its own VNICs.
+  const auto host_nic = bind_params<nic::NicParams>(s.values, "host.nic.");
+  auto vnics_of = [&](const HostGroup& g) { return g.vnics > 0 ? g.vnics : host_nic.vnics; };
+  int64_t most_vnics = 0;
+  for (const auto& g : p.hosts) most_vnics = std::max(most_vnics, vnics_of(g));
   for (const auto& g : p.hosts) {
     const auto [n, key] = cores(g.name);
-    check_host_params(s, "host.", n, key, errors, &g == &p.hosts.front());
+    check_host_params(s, "host.", n, key, errors, &g == &p.hosts.front(), false, most_vnics);
   }
   std::vector<net::Ipv4Address> vnic_addresses;
-  const int64_t vnics = bind_params<nic::NicParams>(s.values, "host.nic.").vnics;
   for (size_t i = 0; i < all.size() && i < 65535; ++i)
-    for (int v = 0; v < vnics; ++v) vnic_addresses.push_back(host_vnic_ip(static_cast<uint16_t>(i + 1), v));
-  check_erspan_targets(s, "host.", vnic_addresses, errors);
+    for (int v = 0; v < vnics_of(p.hosts[all[i].group]); ++v)
+      vnic_addresses.push_back(host_vnic_ip(static_cast<uint16_t>(i + 1), v));
+  std::set<std::string> reported;  // host.nic.rules serve several groups: each problem once
+  for (size_t g = 0; g < p.hosts.size(); ++g) {
+    const HostGroup& hg = p.hosts[g];
+    const bool own = !hg.rules.empty();
+    const std::string key = own ? fmt::format("hosts[{}].rules", g) : "host.nic.rules";
+    const ParamValue& rules = own ? list.items[g].at("rules") : s.at("host.nic.rules");
+    const std::string vnics_key = hg.vnics > 0 ? fmt::format("hosts[{}].vnics", g) : "host.nic.vnics";
+    const int64_t rings = hg.rings > 0 ? hg.rings : host_nic.rings_per_vnic;
+    std::vector<InputError> found;
+    check_nic_rules(rules, key, own ? hg.rules : host_nic.rules, vnics_of(hg), rings, vnics_key, found);
+    check_erspan_targets(rules, key, own ? hg.rules : host_nic.rules, vnic_addresses, found);
+    for (auto& e : found)
+      if (reported.insert(e.str()).second) errors.push_back(std::move(e));
+  }
   // The server side of a workload is one host.
   for (const auto& w : s.workloads) {
     const std::string to = s.at(w.prefix() + "to").text;
@@ -150,6 +175,8 @@ Star::Star(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
     const HostGroup& g = p_.hosts[m.group];
     if (g.cores > 0) hp.cpu.cores = g.cores;
     if (g.rings > 0) hp.nic.rings_per_vnic = g.rings;
+    if (g.vnics > 0) hp.nic.vnics = g.vnics;
+    if (!g.rules.empty()) hp.nic.rules = g.rules;
     hosts_.push_back(std::make_unique<Host>(m.host.c_str(), ctx, hp, static_cast<uint16_t>(i + 1), max_frame));
     links_.push_back(std::make_unique<wire::Link>(("link_" + m.host).c_str(), ctx, link));
     Host& h = *hosts_.back();

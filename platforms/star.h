@@ -4,7 +4,8 @@
 //   hosts: [{name: server}, {name: client, count: 16, cores: 2}]
 //
 // Every host starts from the `host.*` parameters (as host_a.* in two_hosts); a group may
-// override its cores and NIC rings. A group of one host is named as the group ("server");
+// override its cores, NIC rings and VNICs and give its NICs classifier rules of their own
+// (a server's debug VNIC and mirror rule: `{name: server, vnics: 2, rules: [{...}]}`). A group of one host is named as the group ("server");
 // the hosts of a larger group are <name><i> ("client0".."client15"). A workload names a group
 // (`from: client`: a client on every host of it) or one host (`from: client[3]`).
 // The switch forwards by static entries for every host's MACs.
@@ -20,6 +21,7 @@
 #include "core/scenario.h"
 #include "core/sim.h"
 #include "platforms/capture.h"
+#include "nic/rule_params.h"
 #include "platforms/host.h"
 #include "platforms/workloads.h"
 #include "wire/link.h"
@@ -32,6 +34,8 @@ struct HostGroup {
   int64_t count = 1;
   int64_t cores = 0;
   int64_t rings = 0;
+  int64_t vnics = 0;
+  std::vector<nic::RuleParams> rules;
 
   template <class V>
   void visit(V& v) {
@@ -39,11 +43,13 @@ struct HostGroup {
     v(count, "count", "hosts in the group, hosts", Limits::range(1, 1000));
     v(cores, "cores", "cores of each host (0: host.cpu.cores), cores", Limits::range(0, 1024));
     v(rings, "rings", "RX/TX rings of each host's NIC (0: host.nic.rings_per_vnic), rings", Limits::range(0, 128));
+    v(vnics, "vnics", "VNICs of each host's NIC (0: host.nic.vnics)", Limits::range(0, 64));
+    v.list(rules, "rules", "classifier rules of the group's NICs, in place of host.nic.rules (none: those)", 64);
   }
 };
 
 struct StarParams {
-  std::vector<HostGroup> hosts = {HostGroup{"server", 1, 0, 0}, HostGroup{"client", 2, 0, 0}};
+  std::vector<HostGroup> hosts = {HostGroup{"server", 1, 0, 0, 0, {}}, HostGroup{"client", 2, 0, 0, 0, {}}};
 
   template <class V>
   void visit(V& v) {

@@ -52,7 +52,10 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   auto cores = [&s](const std::string& host) {
     return std::pair{bind_params<cpu::CpuParams>(s.values, host + ".cpu.").cores, host + ".cpu.cores"};
   };
-  check_host_workloads<FixedHostNames>(s, names, cores, link.mtu.n, "link0", errors);
+  auto vnics = [&s](const std::string& host) {
+    return std::pair{bind_params<nic::NicParams>(s.values, host + ".nic.").vnics, host + ".nic.vnics"};
+  };
+  check_host_workloads<FixedHostNames>(s, names, cores, vnics, link.mtu.n, "link0", errors);
   std::vector<net::Ipv4Address> vnic_addresses;
   for (uint16_t i = 0; i < 2; ++i)
     for (int v = 0; v < bind_params<nic::NicParams>(s.values, std::string(kHosts[i]) + ".nic.").vnics; ++v)
@@ -60,7 +63,9 @@ void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   for (const char* h : kHosts) {
     const auto [n, key] = cores(h);
     check_host_params(s, std::string(h) + ".", n, key, errors);
-    check_erspan_targets(s, std::string(h) + ".", vnic_addresses, errors);
+    const std::string rules = std::string(h) + ".nic.rules";
+    check_erspan_targets(s.at(rules), rules, bind_params<nic::NicParams>(s.values, std::string(h) + ".nic.").rules,
+                         vnic_addresses, errors);
   }
 }
 

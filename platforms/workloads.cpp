@@ -93,7 +93,7 @@ void check_tcp_messages(const TcpMessagesParams<H>& p, const std::function<void(
 
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const HostCores& cores, int64_t mtu, const std::string& link,
+                          const HostCores& cores, const HostCores& host_vnics, int64_t mtu, const std::string& link,
                           std::vector<InputError>& errors) {
   for (const auto& w : s.workloads) {
     auto fail = [&](const std::string& key, const std::string& problem) {
@@ -137,8 +137,7 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
         continue;
       }
       core_check(p.to, p.core);
-      const std::string vnics_key = (std::is_same_v<H, FixedHostNames> ? p.to : std::string("host")) + ".nic.vnics";
-      const int64_t vnics = s.at(vnics_key).integer;
+      const auto [vnics, vnics_key] = host_vnics(p.to);
       if (p.vnic >= vnics)
         fail("vnic", fmt::format("VNIC {} but {} has {} ({})", p.vnic, p.to, vnics, vnics_key));
     } else if (w.type == "udp_stream") {
@@ -598,10 +597,10 @@ void add_frame_accounting(SimContext& ctx, const std::string& platform, std::vec
 template void HostWorkloads::build<FixedHostNames>(const Scenario&);
 template void HostWorkloads::build<GroupHostNames>(const Scenario&);
 template void check_host_workloads<FixedHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const HostCores&, int64_t, const std::string&,
+                                                   const HostCores&, const HostCores&, int64_t, const std::string&,
                                                    std::vector<InputError>&);
 template void check_host_workloads<GroupHostNames>(const Scenario&, const HostNameCheck&,
-                                                   const HostCores&, int64_t, const std::string&,
+                                                   const HostCores&, const HostCores&, int64_t, const std::string&,
                                                    std::vector<InputError>&);
 
 }  // namespace hostwire

@@ -259,10 +259,11 @@ using HostNameCheck = std::function<std::string(const std::string& name)>;
 // The cores of the named host (or of each host of the group), and the key that sets them.
 using HostCores = std::function<std::pair<int64_t, std::string>(const std::string& name)>;
 
-// Checks that span keys, for every host workload of the scenario.
+// Checks that span keys, for every host workload of the scenario. `vnics`: the VNICs of the
+// named host and the key that sets them (the same shape as `cores`).
 template <class H>
 void check_host_workloads(const Scenario& s, const HostNameCheck& names,
-                          const HostCores& cores, int64_t mtu, const std::string& link,
+                          const HostCores& cores, const HostCores& vnics, int64_t mtu, const std::string& link,
                           std::vector<InputError>& errors);
 
 class HostWorkloads {

@@ -20,7 +20,7 @@ def load(sweep):
     for report in glob.glob(os.path.join(sweep, "points", "*", "report.json")):
         r = json.load(open(report))
         p, m = r["scenario"]["parameters"], r["metrics"]
-        rule = p["host.nic.rules"][0]
+        rule = next(g for g in p["hosts"] if g["name"] == "server")["rules"][0]  # the server group's rule 0
         overrides = p.get("host.nic.vnic_overrides", [])
         clients = next(g for g in p["hosts"] if g["name"] == "client")["count"]
         share = SHARE[rule["src_ip"]]

@@ -233,6 +233,25 @@ TEST(ScenarioLoad, AnOffloadEngineThatCouldNeverTakeAConnIsRefused) {
             "would be offloaded");
 }
 
+TEST(ScenarioLoad, AStarGroupsOwnVnicsAndRulesAreCheckedAtTheirPlace) {
+  // The server group has a debug VNIC and a mirror rule of its own; the clients have neither.
+  const char* text =
+      "platform: star\nduration: 1ms\nparameters:\n  hosts:\n"
+      "    - {name: server, vnics: 2, rules: [{src_ip: 10.0.0.2, mirror: 1}]}\n"
+      "    - {name: client, count: 2}\n"
+      "workloads:\n  - {name: debug, type: analyzer, to: server, vnic: 1}\n";
+  auto r = load(text);
+  ASSERT_TRUE(r.scenario) << (r.errors.empty() ? "" : r.errors[0].str());
+  EXPECT_EQ(r.scenario->at("hosts").items[0].at("rules").items[0].at("mirror").integer, 1);
+  EXPECT_EQ(only_error(load(text, {"hosts[0].rules[0].mirror=2"})),
+            "--set: hosts[0].rules[0].mirror: VNIC 2 but the NIC has 2 (hosts[0].vnics)");
+  EXPECT_EQ(only_error(load(text, {"workloads.debug.to=client[0]"})),
+            "s.yaml:8:53: workloads.debug.vnic: VNIC 1 but client[0] has 1 (host.nic.vnics)");
+  EXPECT_EQ(only_error(load(text, {"hosts[0].rules[0].erspan_to=10.1.0.2"})),
+            "--set: hosts[0].rules[0].erspan_to: 10.1.0.2 is no VNIC's address (VNIC v of the host at port i is "
+            "10.v.<i/256>.<i%256>: 10.0.0.1, 10.1.0.1, 10.0.0.2, 10.0.0.3)");
+}
+
 TEST(ScenarioLoad, StarHostGroupsAreAListWithLocatedErrorsPerItem) {
   const std::string text =
       "platform: star\n"
