@@ -98,7 +98,9 @@ void OffloadEngine::compute(Cycles cycles, std::function<void()> done) {
   const Time d = p_.clock.time_for(cycles);
   busy_until_ = start + d;
   busy_ps_.add(static_cast<uint64_t>(d.ps));
-  ctx_.vcd().change(vcd_busy_, start, 1);
+  // The waveform changes when the work starts (VCD time only moves forward).
+  if (start == now) ctx_.vcd().change(vcd_busy_, now, 1);
+  else at(start, [this] { ctx_.vcd().change(vcd_busy_, hostwire::now(), 1); });
   at(busy_until_, [this, done = std::move(done)] {
     if (hostwire::now() >= busy_until_) ctx_.vcd().change(vcd_busy_, hostwire::now(), 0);
     done();

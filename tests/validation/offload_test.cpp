@@ -5,6 +5,8 @@
 // clean; a slow engine is the bottleneck; a full conn table and full NIC memory lose nothing.
 // Each simulation runs in its own child process.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -12,8 +14,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/scenario.h"
+#include "platforms/catalog.h"
+#include "support/in_child.h"
 #include "support/scenario_metrics.h"
 #include "support/tshark.h"
+#include "support/vcd_reader.h"
 
 using namespace hostwire;
 
@@ -128,4 +134,45 @@ TEST(Offload, AFullConnTableAndFullNicMemoryLoseNothing) {
   EXPECT_LE(at(memory, "host_a.nic.toe.memory_peak"), 64 * 1024);
   EXPECT_EQ(at(memory, "workloads.bulk.stream_intact"), 1);
   EXPECT_EQ(at(memory, "workloads.bulk.retransmitted_segments"), 0);
+}
+
+TEST(Offload, TheEnginesWaveformsShowItsProcessorAndItsMemoryInTimeOrder) {
+  // At 1 GHz the engine is busy about half the time, in stretches; its memory holds what is in flight.
+  const std::string dir = (std::filesystem::temp_directory_path() / ("hostwire_offload_vcd_" + std::to_string(getpid()))).string();
+  std::filesystem::create_directories(dir);
+  const std::string yaml =
+      "platform: two_hosts\nduration: 2ms\nparameters:\n  link0: {rate: 10Gbps, propagation: 1us}\n"
+      "  host_a:\n    nic: {toe: {enabled: true}}\n"
+      "workloads:\n  - {name: bulk, type: tcp_bulk, from: host_a, to: host_b}\n";
+  const auto r = hostwire::testing::in_child([&]() -> nlohmann::json {
+    HostwireCatalog catalog;
+    auto l = load_scenario_text(yaml, "offload_vcd_test.yaml", catalog);
+    if (!l.scenario) return {};
+    SimContext ctx(l.scenario->seed());
+    ctx.set_vcd_patterns({"host_a.nic.toe.*"});
+    auto top = catalog.build(*l.scenario, ctx);
+    std::string error;
+    if (!ctx.vcd().open(dir + "/trace.vcd", error)) return {{"error", error}};
+    sc_core::sc_start(to_sc(l.scenario->duration()));
+    const bool closed = ctx.vcd().close(l.scenario->duration());
+    return {{"broken", ctx.check_invariants()}, {"time_errors", ctx.vcd().time_errors()}, {"closed", closed}};
+  });
+  ASSERT_TRUE(r.contains("broken")) << r.dump();
+  EXPECT_TRUE(r["broken"].empty()) << r["broken"].dump();
+  EXPECT_EQ(r["time_errors"], 0);  // every change at or after the last: the waveform is in time order
+  std::ifstream in(dir + "/trace.vcd");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto vcd = hostwire::testing::read_vcd(text.str());
+  ASSERT_TRUE(vcd.error.empty()) << vcd.error;
+  EXPECT_TRUE(std::is_sorted(vcd.times.begin(), vcd.times.end()));  // the writer saw no time go backwards
+  const auto busy = vcd.of("host_a.nic.toe.busy");
+  ASSERT_GT(busy.size(), 4u);
+  int rises = 0;
+  for (const auto& [t, v] : busy) rises += v == "1";
+  EXPECT_GT(rises, 1);
+  const auto memory = vcd.of("host_a.nic.toe.memory_used");
+  ASSERT_FALSE(memory.empty());
+  EXPECT_NE(memory.back().second, "0");  // data in flight at the end
+  std::filesystem::remove_all(dir);
 }
