@@ -98,16 +98,20 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     taps.push_back("link_" + all[i].host + ".b_to_a");
   }
   Captures::check(s, taps, errors);
+  // A group's VNICs (and the key that set them), or host.nic.vnics.
+  const auto host_nic = bind_params<nic::NicParams>(s.values, "host.nic.");
+  auto vnics_key = [&](size_t g) {
+    return p.hosts[g].vnics > 0 ? fmt::format("hosts[{}].vnics", g) : std::string("host.nic.vnics");
+  };
+  auto vnics_of = [&](const HostGroup& g) { return g.vnics > 0 ? g.vnics : host_nic.vnics; };
   auto vnics = [&](const std::string& name) {
     const auto base = split_index(name).first;
     for (size_t g = 0; g < p.hosts.size(); ++g)
-      if (p.hosts[g].name == base && p.hosts[g].vnics > 0) return std::pair{p.hosts[g].vnics, fmt::format("hosts[{}].vnics", g)};
-    return std::pair{bind_params<nic::NicParams>(s.values, "host.nic.").vnics, std::string("host.nic.vnics")};
+      if (p.hosts[g].name == base) return std::pair{vnics_of(p.hosts[g]), vnics_key(g)};
+    return std::pair{host_nic.vnics, std::string("host.nic.vnics")};
   };
   check_host_workloads<GroupHostNames>(s, check_name, cores, vnics, link.mtu.n, "the links (link.mtu)", errors);
-  // A group's VNICs and rules, or the host.* ones; each group's rules against its own VNICs.
-  const auto host_nic = bind_params<nic::NicParams>(s.values, "host.nic.");
-  auto vnics_of = [&](const HostGroup& g) { return g.vnics > 0 ? g.vnics : host_nic.vnics; };
+  // A group's rules, or host.nic.rules; each group's rules against its own VNICs.
   int64_t most_vnics = 0;
   for (const auto& g : p.hosts) most_vnics = std::max(most_vnics, vnics_of(g));
   for (const auto& g : p.hosts) {
@@ -124,10 +128,9 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     const bool own = !hg.rules.empty();
     const std::string key = own ? fmt::format("hosts[{}].rules", g) : "host.nic.rules";
     const ParamValue& rules = own ? list.items[g].at("rules") : s.at("host.nic.rules");
-    const std::string vnics_key = hg.vnics > 0 ? fmt::format("hosts[{}].vnics", g) : "host.nic.vnics";
     const int64_t rings = hg.rings > 0 ? hg.rings : host_nic.rings_per_vnic;
     std::vector<InputError> found;
-    check_nic_rules(rules, key, own ? hg.rules : host_nic.rules, vnics_of(hg), rings, vnics_key, found);
+    check_nic_rules(rules, key, own ? hg.rules : host_nic.rules, vnics_of(hg), rings, vnics_key(g), found);
     check_erspan_targets(rules, key, own ? hg.rules : host_nic.rules, vnic_addresses, found);
     for (auto& e : found)
       if (reported.insert(e.str()).second) errors.push_back(std::move(e));

@@ -215,7 +215,7 @@ bool OffloadEngine::steer(const Packet& p) {
   Offloaded* c = it->second;
   tcp::Segment s{tcp->header, p.payload};
   // Only pure ACKs: anything more (data, FIN, RST) goes to the host, which asks for the conn back.
-  if (s.payload.length > 0 || (s.header.flags & ~(net::tcp_flag::ack | net::tcp_flag::psh)) != 0) return false;
+  if (!only_acknowledges(s)) return false;
   acks_in_.add();
   compute(p_.ack_cycles, [this, c, s] { take(*c, s); });
   return true;
@@ -227,7 +227,6 @@ void OffloadEngine::on_ack(Offloaded& c, const tcp::Segment& s) {
   c.tcp->on_segment(s, now);
   const bool duplicate = c.tcp->dupacks_received() > dup_before;
   drain_output(c);  // what this ACK let out (limited transmit too) leaves before any hand-back
-  account(c);
   if (duplicate) {
     hand_back(c, HandBackReason::duplicate_ack, now);
     return;
@@ -248,11 +247,7 @@ void OffloadEngine::report_progress(Offloaded& c) {
   Completion done;
   done.conn = c.id;
   done.acked = una;
-  const Time landed = dma_.transfer(tlm::TLM_WRITE_COMMAND, tx_buffers_, 16, hostwire::now());
-  dma_bytes_.add(16);
-  at(landed, [this, done = std::move(done)]() mutable {
-    if (on_completion) on_completion(std::move(done));
-  });
+  complete(std::move(done), 16);
 }
 
 // ---------------------------------------------------------------- output
@@ -347,7 +342,7 @@ void OffloadEngine::account(Offloaded& c) {
   c.held = held;
   c.admitted = 0;
   memory_peak_.set(std::max(memory_peak_.value(), static_cast<double>(memory_used_)));
-  ctx_.vcd().change(vcd_outstanding_, hostwire::now(), static_cast<uint64_t>(std::max<int64_t>(0, memory_used_)));
+  trace_memory();
 }
 
 void OffloadEngine::arm_timer(Offloaded& c) {
@@ -389,24 +384,31 @@ void OffloadEngine::hand_back(Offloaded& c, HandBackReason why, std::optional<Ti
     done.ip_id = cp->ip_id;
     done.returned = std::move(cp->late);
     done.duplicate_ack_at = dup_at;
-    cp->after_transit = [this, cp, done = std::move(done)]() mutable { write_back(*cp, std::move(done)); };
+    cp->after_transit = [this, done = std::move(done)]() mutable {
+      complete(std::move(done), static_cast<uint32_t>(p_.state_bytes.n));
+    };
     if (cp->in_transit == 0) std::exchange(cp->after_transit, nullptr)();
   });
 }
 
-void OffloadEngine::write_back(Offloaded& c, Completion done) {
-  const Time landed = dma_.transfer(tlm::TLM_WRITE_COMMAND, tx_buffers_, static_cast<uint32_t>(p_.state_bytes.n),
-                                    hostwire::now());
-  dma_bytes_.add(static_cast<uint64_t>(p_.state_bytes.n));
-  at(landed, [this, id = c.id, done = std::move(done)]() mutable {
-    auto it = conns_.find(id);
-    if (it != conns_.end()) {
-      memory_used_ -= it->second->held;
-      conns_.erase(it);
-      ctx_.vcd().change(vcd_outstanding_, hostwire::now(), static_cast<uint64_t>(std::max<int64_t>(0, memory_used_)));
+void OffloadEngine::complete(Completion done, uint32_t bytes) {
+  const Time landed = dma_.transfer(tlm::TLM_WRITE_COMMAND, tx_buffers_, bytes, hostwire::now());
+  dma_bytes_.add(bytes);
+  at(landed, [this, done = std::move(done)]() mutable {
+    if (done.hand_back) {
+      auto it = conns_.find(done.conn);
+      if (it != conns_.end()) {
+        memory_used_ -= it->second->held;
+        conns_.erase(it);
+        trace_memory();
+      }
     }
     if (on_completion) on_completion(std::move(done));
   });
+}
+
+void OffloadEngine::trace_memory() {
+  ctx_.vcd().change(vcd_outstanding_, hostwire::now(), static_cast<uint64_t>(std::max<int64_t>(0, memory_used_)));
 }
 
 }  // namespace hostwire::toe

@@ -36,6 +36,7 @@
 #include "core/stats.h"
 #include "kernel/tcp/connection.h"
 #include "net/address.h"
+#include "net/tcp.h"
 #include "nic/dma.h"
 #include "nic/tx_engine.h"
 #include "toe/params.h"
@@ -51,6 +52,11 @@ struct OffloadRequest {
   uint16_t local_port = 0, remote_port = 0;
   uint16_t ip_id = 0;  // the next IPv4 id of the conn's frames
 };
+
+// What the engine takes from the peer: an ACK and nothing more (no data, FIN, RST or SYN).
+inline bool only_acknowledges(const tcp::Segment& s) {
+  return s.payload.length == 0 && (s.header.flags & ~(net::tcp_flag::ack | net::tcp_flag::psh)) == 0;
+}
 
 enum class HandBackReason { duplicate_ack, empty, timer, peer_segment, host };
 const char* hand_back_reason_name(HandBackReason r);
@@ -145,7 +151,10 @@ class OffloadEngine : public sc_core::sc_module {
   void hand_back(Offloaded& c, HandBackReason why, std::optional<Time> dup_at = std::nullopt);
   void take(Offloaded& c, const tcp::Segment& s);  // an ACK on the processor
   void report_progress(Offloaded& c);
-  void write_back(Offloaded& c, Completion done);  // the state to host memory, then the completion
+  // `bytes` written to host memory (a progress note, or the handed-back state), then the
+  // completion; a hand-back's conn leaves the table when it lands.
+  void complete(Completion done, uint32_t bytes);
+  void trace_memory();
 
   SimContext& ctx_;
   ToeParams p_;

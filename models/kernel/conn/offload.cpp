@@ -50,7 +50,7 @@ void OffloadHost::after_call(Conn& c) {
 void OffloadHost::post(Conn& c) {
   State& s = state(c);
   s.posting = true;
-  conns_[c.id] = &c;
+  s.conn = &c;
   cpu::WorkItem w;
   w.cycles = post_.n;
   w.priority = cpu::Priority::softirq;
@@ -117,9 +117,7 @@ bool OffloadHost::defer_close(Conn& c, bool abort) {
 Verdict OffloadHost::offloaded_input(TcpStack& stack, Conn& c, Input& in) {
   OffloadHost& self = stack.offload_;
   State& s = self.state(c);
-  const bool pure_ack = in.segment.payload.length == 0 &&
-                        (in.segment.header.flags & ~(net::tcp_flag::ack | net::tcp_flag::psh)) == 0;
-  if (pure_ack && !s.leaving && self.engine_->holds(c.id)) {
+  if (toe::only_acknowledges(in.segment) && !s.leaving && self.engine_->holds(c.id)) {
     self.forwarded_->add();
     self.engine_->segment_from_host(c.id, in.segment);
     return Verdict::consumed;
@@ -132,9 +130,9 @@ Verdict OffloadHost::offloaded_input(TcpStack& stack, Conn& c, Input& in) {
 }
 
 void OffloadHost::completion(toe::Completion done) {
-  auto it = conns_.find(done.conn);
-  if (it == conns_.end()) return;
-  Conn* cp = it->second;
+  auto it = states_.find(done.conn);
+  if (it == states_.end() || !it->second.conn) return;
+  Conn* cp = it->second.conn;
   completions_->add();
   // The completion's interrupt and the driver's handling, on the conn's core.
   cpu::WorkItem w;
@@ -179,8 +177,7 @@ void OffloadHost::take_back(Conn& c, toe::Completion& done) {
     Input in = std::move(s.waiting.front());
     s.waiting.pop_front();
     replay = replay + c.list.cycles();
-    for (const Layer* layer : c.list.layers)
-      if (layer->fn(stack_, c, in) != Verdict::next) break;
+    stack_.run_list(c, in);
     if (in.frame) in.frame->gp.release();
   }
   if (replay.n > 0) {

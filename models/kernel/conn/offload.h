@@ -55,6 +55,7 @@ class OffloadHost {
 
  private:
   struct State {  // per conn, while offloaded or just handed back
+    Conn* conn = nullptr;        // set once the conn was posted: completions name it by id
     bool offloaded = false;
     bool posting = false;        // an offload post is on its way through the conn's core
     bool leaving = false;        // the host asked for the conn back
@@ -78,7 +79,6 @@ class OffloadHost {
   Cycles post_, completion_;
   EventList offloaded_;
   std::unordered_map<uint64_t, State> states_;
-  std::unordered_map<uint64_t, Conn*> conns_;
   Counter* posts_ = nullptr;
   Counter* chains_ = nullptr;
   Counter* completions_ = nullptr;

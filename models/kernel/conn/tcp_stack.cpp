@@ -245,14 +245,7 @@ void TcpStack::run_work(Conn& c) {
     Input in = std::move(c.queue.front());
     c.queue.pop_front();
     if (in.arrival_core != c.core) handovers_.add();
-    // The list as it is when the packet reaches it; a layer that rewrites it (a state change)
-    // ends this packet's pass, and the next packet runs the new list.
-    const uint64_t gen = c.list_generation;
-    for (size_t k = 0; k < c.list.layers.size(); ++k) {
-      const Verdict v = c.list.layers[k]->fn(*this, c, in);
-      if (v == Verdict::drop) layer_drops_.add();
-      if (v != Verdict::next || c.list_generation != gen) break;
-    }
+    run_list(c, in);
     in.frame->gp.release();
   }
   c.work_scheduled = false;
@@ -265,6 +258,17 @@ void TcpStack::run_work(Conn& c) {
   collect_output(c);
   arm_timer(c);
   if (!c.queue.empty()) schedule_work(c);
+}
+
+void TcpStack::run_list(Conn& c, Input& in) {
+  // The list as it is when the packet reaches it; a layer that rewrites it (a state change)
+  // ends this packet's pass, and the next packet runs the new list.
+  const uint64_t gen = c.list_generation;
+  for (size_t k = 0; k < c.list.layers.size(); ++k) {
+    const Verdict v = c.list.layers[k]->fn(*this, c, in);
+    if (v == Verdict::drop) layer_drops_.add();
+    if (v != Verdict::next || c.list_generation != gen) break;
+  }
 }
 
 Verdict TcpStack::ip_input(TcpStack&, Conn&, Input&) { return Verdict::next; }  // parsed on arrival; the cost is the point

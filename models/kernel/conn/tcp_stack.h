@@ -220,6 +220,9 @@ class TcpStack : public sc_core::sc_module {
   void state_changed(Conn& c, tcp::State to, Time now);
   void schedule_work(Conn& c);
   void run_work(Conn& c);
+  // One packet through the conn's event list as it is now (a layer that rewrites the list
+  // ends the packet's pass).
+  void run_list(Conn& c, Input& in);
   void collect_output(Conn& c);
   void run_output(Conn& c);
   void arm_timer(Conn& c);
