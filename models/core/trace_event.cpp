@@ -99,6 +99,16 @@ void TraceEventWriter::slice(int track, const char* name, Time start, Time durat
   std::fputs("}", file_);
 }
 
+void TraceEventWriter::slice(int track, const char* name, const char* cat, Time start, Time duration,
+                             const std::string& args) {
+  if (!file_ || !begin_event()) return;
+  std::fprintf(file_, "{\"ph\":\"X\",\"name\":\"%s\",\"cat\":\"%s\",\"pid\":%d,\"tid\":%d", name, cat,
+               pid_of_track_[track], track);
+  write_ts("ts", start);
+  write_ts("dur", duration);
+  std::fprintf(file_, ",\"args\":{%s}}", args.c_str());
+}
+
 void TraceEventWriter::instant(int track, const char* name, Time at, uint64_t packet_id) {
   if (!file_ || !begin_event()) return;
   std::fprintf(file_, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"%s\",\"cat\":\"packet\",\"pid\":%d,\"tid\":%d", name,

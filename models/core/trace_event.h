@@ -49,6 +49,9 @@ class TraceEventWriter {
   void slice(int track, const char* name, Time start, Time duration, uint64_t packet_id, Flow flow);
   void instant(int track, const char* name, Time at, uint64_t packet_id);
   void counter(int track, const char* name, Time at, double value);
+  // A slice that is not a packet's (a request, a transaction): category `cat` and `args`, the
+  // members of its args object as JSON text ("\"uri\":\"/obj/3\",\"preempt\":true").
+  void slice(int track, const char* name, const char* cat, Time start, Time duration, const std::string& args);
 
   bool close();  // writes the closing brackets; false on an I/O error
   uint64_t events() const { return events_ - metadata_; }  // recorded, metadata aside

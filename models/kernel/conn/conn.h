@@ -25,6 +25,11 @@ namespace hostwire::kernel {
 
 class TcpSocket;
 
+// What a kernel module (the HTTP transport) keeps for a conn whose event list runs its layer.
+struct ConnModuleState {
+  virtual ~ConnModuleState() = default;
+};
+
 // A received packet on its way through a conn's event list.
 struct Input {
   Frame* frame = nullptr;
@@ -74,6 +79,7 @@ class Conn {
   int vcd_below = -1;          // VCD signal of bytes_below
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any
+  ConnModuleState* module_state = nullptr;  // a module's, when its layer is in the list
   bool parallel = false;        // new data leaves through the parallel send path (kernel/conn/parallel_send.h)
   // Cycles layers spent beyond their fixed cost in the running pass (a framer's scan); charged
   // in a follow-up item on the conn's core. The socket's wake-up waits for the end of the pass

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "net/frame.h"
 
@@ -322,8 +323,9 @@ Verdict TcpStack::tcp_listen(TcpStack& s, Conn& l, Input& in) {
   const Time now = hostwire::now();
   c.tcp->on_segment(in.segment, now);
   // accept(): the listener's application gets a socket on the new conn, in a thread of its own.
-  auto& accept = s.listeners_.at(l.local_port).accept;
-  if (accept) accept(s.attach_socket(c, s.threads_.make(c.core)));
+  auto& listener = s.listeners_.at(l.local_port);
+  if (listener.accept_kernel) listener.accept_kernel(c);
+  else if (listener.accept) listener.accept(s.attach_socket(c, s.threads_.make(c.core)));
   s.collect_output(c);
   s.arm_timer(c);
   return Verdict::consumed;
@@ -551,11 +553,33 @@ void TcpStack::listen(uint16_t port, std::function<void(TcpSocket&)> accept) {
   Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
   l.tcp->open_passive();
   state_changed(l, tcp::State::listen, hostwire::now());
-  listeners_[port] = Listener{&l, std::move(accept)};
+  listeners_[port] = Listener{&l, std::move(accept), nullptr};
+}
+
+void TcpStack::listen_kernel(uint16_t port, std::function<void(Conn&)> accept) {
+  Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
+  l.tcp->open_passive();
+  state_changed(l, tcp::State::listen, hostwire::now());
+  listeners_[port] = Listener{&l, nullptr, std::move(accept)};
+}
+
+void TcpStack::add_state(const std::string& st) {
+  if (state_entries_.count(st)) return;
+  state_entries_.emplace(st, &ctx_.stats().counter(fmt::format("{}.state.{}.entered", name_, st), "conns",
+                                                   fmt::format("conns that entered the {} state (event list)", st)));
 }
 
 TcpSocket& TcpStack::socket(net::Ipv4Address peer, uint16_t port, Thread thread) {
-  const auto local = static_cast<uint16_t>(kFirstEphemeralPort + conns_.size());
+  // Ports count up with the conns; past the range they wrap, skipping any a conn to this peer
+  // and port still holds (a client opening a conn per request opens more than the range holds).
+  const size_t range = 65536 - kFirstEphemeralPort;
+  size_t n = conns_.size();
+  auto local = static_cast<uint16_t>(kFirstEphemeralPort + n % range);
+  for (size_t tries = 0; by_key_.count(Key{peer.value, local, port}) && tries < range; ++tries)
+    local = static_cast<uint16_t>(kFirstEphemeralPort + ++n % range);
+  if (by_key_.count(Key{peer.value, local, port}))
+    throw std::runtime_error(name_ + ": every ephemeral port to " + net::to_string(peer) + ":" + std::to_string(port) +
+                             " is held by a conn");
   Conn& c = new_conn(thread.core, peer, local, port);
   by_key_[Key{peer.value, local, port}] = &c;
   return attach_socket(c, thread);

@@ -164,6 +164,14 @@ class TcpStack : public sc_core::sc_module {
   // The state a conn runs while data flows: entered now if the conn is there, and kept across
   // TCP's state changes. base_data_list() is the stack's own (with the tap layer when on).
   void set_data_state(Conn& c, const std::string& state, const EventList& list, Time now);
+  // A module's operational state, counted in <host>.tcp.state.<state>.entered like the stack's.
+  void add_state(const std::string& state);
+  // For a kernel module that serves a listener's conns itself (the HTTP transport): each
+  // accepted conn is handed to `accept` with no application socket.
+  void listen_kernel(uint16_t port, std::function<void(Conn&)> accept);
+  // A kernel module changed a conn from outside its packet pass (data queued, a close): push
+  // its output and re-arm its timers.
+  void kick(Conn& c) { after_call(c); }
   const EventList& base_data_list() const { return kp_.tap ? established_tap_ : established_; }
   const std::string& base_data_state() const { return base_state_; }
   // A layer's work beyond its fixed cost in the running pass: charged on the conn's core after
@@ -213,6 +221,7 @@ class TcpStack : public sc_core::sc_module {
   struct Listener {
     Conn* conn = nullptr;
     std::function<void(TcpSocket&)> accept;
+    std::function<void(Conn&)> accept_kernel;
   };
 
   Conn& new_conn(int core, net::Ipv4Address peer, uint16_t local_port, uint16_t remote_port);

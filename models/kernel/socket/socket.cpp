@@ -413,6 +413,11 @@ void TcpSocket::wake() {
       return;
     }
   }
+  if (watcher_) {
+    auto ready = std::move(watcher_);
+    watcher_ = nullptr;
+    ready();
+  }
   if (waiter_) {
     auto ready = std::move(waiter_);
     waiter_ = nullptr;

@@ -90,6 +90,12 @@ class TcpSocket {
   // poll(): `ready` runs once, at the next wake-up (data, room, a state change); free.
   void wait(std::function<void()> ready);
   void cancel_wait() { waiter_ = nullptr; }
+  // For an event poll (kernel/socket/epoll.h): `ready` runs once, at the next wake-up, without
+  // waking the socket's thread (the poll's waiter is woken instead, once for many sockets).
+  void watch(std::function<void()> ready) { watcher_ = std::move(ready); }
+  // The application hands the socket to another of its threads (an event loop's worker): its
+  // calls run there from now on.
+  void set_thread(Thread t) { thread_ = t; }
   bool waiting() const { return static_cast<bool>(waiter_); }
   // setsockopt(IPPROTO_TCP, TCP_NODELAY): runts leave at once instead of waiting for Nagle.
   // (Buffer sizes and the other options are host parameters, tcp.*, fixed for the run.)
@@ -157,6 +163,7 @@ class TcpSocket {
   std::function<void(size_t)> call_done_;
   std::function<void()> connect_done_;
   std::function<void()> waiter_;
+  std::function<void()> watcher_;
   uint64_t written_ = 0, read_ = 0;
   std::vector<uint32_t>* batch_lengths_ = nullptr;
   uint32_t batch_max_ = 0;

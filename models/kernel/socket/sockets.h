@@ -3,12 +3,18 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "kernel/conn/tcp_stack.h"
 #include "kernel/packet/packet.h"
+#include "kernel/socket/epoll.h"
 #include "kernel/socket/socket.h"
 #include "kernel/udp/udp.h"
+
+namespace hostwire::http {
+class Door;  // the kernel<->daemon channel of the host's HTTP transport module (http/module.h)
+}
 
 namespace hostwire::kernel {
 
@@ -47,6 +53,15 @@ class Sockets {
     return udp_.open(t, flows, payload);
   }
 
+  // An event poll for one of the application's threads (epoll_create).
+  std::unique_ptr<EventPoll> event_poll(Thread t) { return std::make_unique<EventPoll>(tcp_, t); }
+
+  // The in-kernel HTTP transport (mechanism G): a daemon binds the module to a port (the
+  // module then accepts and serves its conns) and takes the requests it passes up through the
+  // returned channel, as a web server attaches to NCA's door.
+  http::Door& http_bind(uint16_t port) { return http_bind_(port); }
+  void set_http(std::function<http::Door&(uint16_t)> bind) { http_bind_ = std::move(bind); }  // the host's wiring
+
   // Packet sockets (AF_PACKET) on one of the host's netdevs (VNIC n).
   PacketSocket& packet_open(int netdev, Thread t) { return packet_->open(netdev, t); }
   int netdevs() const { return packet_->netdevs(); }
@@ -58,6 +73,7 @@ class Sockets {
   ThreadIds& threads_;
   net::Ipv4Address address_;
   PacketLayer* packet_ = nullptr;
+  std::function<http::Door&(uint16_t)> http_bind_;
 };
 
 }  // namespace hostwire::kernel
