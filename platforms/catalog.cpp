@@ -27,7 +27,7 @@ void HostwireCatalog::platform_params(const std::string& platform, std::vector<P
 
 std::vector<std::string> HostwireCatalog::workload_types(const std::string& platform) const {
   if (platform == LinkPair::kName) return {"frame_generator"};
-  if (platform == TwoHosts::kName || platform == Star::kName) return {"udp_stream", "tcp_bulk", "tcp_rr", "tcp_messages", "analyzer"};
+  if (platform == TwoHosts::kName || platform == Star::kName) return {"udp_stream", "tcp_bulk", "tcp_rr", "tcp_messages", "analyzer", "web"};
   return {};
 }
 
@@ -44,6 +44,8 @@ void HostwireCatalog::workload_params(const std::string& platform, const std::st
   if (platform == Star::kName && type == "udp_stream") collect_schema<UdpStreamParams<GroupHostNames>>(out, prefix);
   if (platform == Star::kName && type == "tcp_bulk") collect_schema<TcpBulkParams<GroupHostNames>>(out, prefix);
   if (platform == Star::kName && type == "tcp_rr") collect_schema<TcpRrParams<GroupHostNames>>(out, prefix);
+  if (platform == TwoHosts::kName && type == "web") collect_schema<WebParams<FixedHostNames>>(out, prefix);
+  if (platform == Star::kName && type == "web") collect_schema<WebParams<GroupHostNames>>(out, prefix);
 }
 
 void HostwireCatalog::cross_check(const Scenario& s, std::vector<InputError>& errors) const {

@@ -200,6 +200,10 @@ Host::Host(sc_core::sc_module_name name, SimContext& ctx, const HostParams& para
   sockets_ = std::make_unique<kernel::Sockets>(*stack_, *udp_, threads_, ip_);
   packet_ = std::make_unique<kernel::PacketLayer>(ctx, cpu_, *driver_, p_.packet, &syscalls_, name_);
   sockets_->set_packet_layer(packet_.get());
+  sockets_->set_http([this](uint16_t port) -> http::Door& {
+    if (!http_) http_ = std::make_unique<http::HttpModule>(*stack_, p_.http, name_ + ".http");
+    return http_->bind(port);
+  });
 
   auto& st = ctx.stats();
   st.formula(name_ + ".syscall_rate", "calls/s", "system calls per second",

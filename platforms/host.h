@@ -35,6 +35,8 @@
 #include "nic/nic.h"
 #include "toe/engine.h"
 #include "toe/params.h"
+#include "http/module.h"
+#include "http/params.h"
 
 namespace hostwire {
 
@@ -50,13 +52,14 @@ struct HostParams {
   kernel::ParallelParams parallel;
   kernel::PacketParams packet;
   toe::ToeParams toe;
+  http::HttpParams http;
 
   // Each part with its key under the host: the one list that both the schema and the binding use.
   template <class F>
   void parts(F&& f) {
     f(cpu, "cpu."), f(bus, "bus."), f(memory, "memory."), f(nic, "nic."), f(driver, "driver."), f(udp, "udp."),
         f(kernel, "kernel."), f(tcp, "tcp."), f(parallel, "tcp.parallel."), f(packet, "packet."),
-        f(toe, "nic.toe.");
+        f(toe, "nic.toe."), f(http, "http.");
   }
 };
 
@@ -110,6 +113,7 @@ class Host : public sc_core::sc_module {
   const nic::DescriptorRings& rings() const { return *rings_; }
   uint64_t datagrams_in_sockets() const { return udp_->datagrams_queued(); }
   uint64_t frames_in_backlog() const { return driver_->frames_in_backlog(); }
+  const http::HttpModule* http_module() const { return http_.get(); }
 
  private:
   SimContext& ctx_;
@@ -131,6 +135,7 @@ class Host : public sc_core::sc_module {
   std::unique_ptr<kernel::TcpStack> stack_;
   std::unique_ptr<kernel::PacketLayer> packet_;
   std::unique_ptr<kernel::Sockets> sockets_;
+  std::unique_ptr<http::HttpModule> http_;  // built when a daemon binds it
   kernel::ThreadIds threads_;
   std::function<net::MacAddress(net::Ipv4Address)> neighbour_;
   Counter& syscalls_;

@@ -130,6 +130,17 @@ void check_host_workloads(const Scenario& s, const HostNameCheck& names,
       core_check(p.from, p.core);
       if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
       check_tcp_messages<H>(p, fail);
+    } else if (w.type == "web") {
+      auto p = bind_params<WebParams<H>>(s.values, w.prefix());
+      if (!named(p.from, p.to)) continue;
+      if (p.from == p.to) fail("to", "the HTTP client and the daemon need two different hosts");
+      core_check(p.from, p.core);
+      const auto [n, key] = cores(p.to);
+      if (p.daemon_cores > n)
+        fail("daemon_cores", fmt::format("{} daemon threads but {} has {} cores ({})", p.daemon_cores, p.to, n, key));
+      if (p.sizes == "fixed" && p.object_size > p.max_object) fail("object_size", "is over max_object");
+      if (p.stop.ps > 0 && p.stop <= p.start) fail("stop", "is not after start");
+      if (p.advise_fraction + p.nocache_fraction > 1) fail("nocache_fraction", "advise_fraction + nocache_fraction is over 1");
     } else if (w.type == "analyzer") {
       auto p = bind_params<AnalyzerParams<H>>(s.values, w.prefix());
       if (const std::string b = names(p.to); !b.empty()) {
@@ -178,6 +189,7 @@ void HostWorkloads::build(const Scenario& s) {
     else if (w.type == "udp_stream") add_udp_stream<H>(s, wi);
     else if (w.type == "tcp_messages") add_tcp_messages<H>(s, wi);
     else if (w.type == "analyzer") add_analyzer<H>(s, wi);
+    else if (w.type == "web") add_web<H>(s, wi);
   }
   for (Host* h : udp_receivers_hosts_)
     udp_receivers_.push_back(std::make_unique<apps::UdpReceiver>(
@@ -408,6 +420,134 @@ void HostWorkloads::add_analyzer(const Scenario& s, uint32_t wi) {
                for (int64_t r = first; r < first + per; ++r) n += ring_memory->rx(static_cast<int>(r)).occupancy();
                return n;
              });
+}
+
+template <class H>
+void HostWorkloads::add_web(const Scenario& s, uint32_t wi) {
+  const std::string pre = s.workloads[wi].prefix();
+  auto p = bind_params<WebParams<H>>(s.values, pre);
+  Host& server = one(p.to);
+  http::ObjectSetConfig oc;
+  oc.count = static_cast<uint64_t>(p.objects);
+  oc.sizes = p.sizes == "lognormal" ? http::ObjectSetConfig::Sizes::lognormal : http::ObjectSetConfig::Sizes::fixed;
+  oc.size = static_cast<uint64_t>(p.object_size.n);
+  oc.sigma = p.size_sigma;
+  oc.max_size = static_cast<uint64_t>(p.max_object.n);
+  oc.seed = ctx_.seed();
+  auto objects = std::make_shared<const http::ObjectSet>(oc);
+  auto popularity = std::make_shared<const http::ZipfPopularity>(oc.count, p.alpha);
+  const auto port = static_cast<uint16_t>(p.port);
+
+  http::DaemonConfig dc;
+  dc.path = p.path == "kernel" ? http::DaemonConfig::Path::kernel : http::DaemonConfig::Path::daemon_only;
+  dc.port = port;
+  dc.cores.clear();
+  for (int64_t i = 0; i < p.daemon_cores; ++i) dc.cores.push_back(static_cast<int>(i));
+  dc.objects = objects;
+  dc.request = p.daemon_request;
+  dc.file_open = p.daemon_file_open;
+  dc.advise_fraction = p.advise_fraction;
+  dc.advisory_reply = p.advisory_reply == "replace" ? http::advisory::replace
+                      : p.advisory_reply == "flush" ? http::advisory::flush
+                      : p.advisory_reply == "temp"  ? http::advisory::temp
+                                                    : http::advisory::none;
+  dc.nocache_fraction = p.nocache_fraction;
+  dc.door_chunk = static_cast<uint64_t>(server.params().http.door_chunk.n);
+  dc.header_limit = static_cast<uint32_t>(server.params().http.header_limit.n);
+  dc.name = pre;
+  daemons_.push_back(std::make_unique<http::HttpDaemon>(ctx_, server.sockets(), dc));
+  const http::HttpDaemon* daemon = daemons_.back().get();
+
+  const auto stats = apps::HttpClient::register_stats(ctx_, pre);
+  std::vector<const apps::HttpClient*> clients;
+  const auto hosts = resolve_(p.from);
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    apps::HttpClient::Config cc;
+    cc.server = server.ip();
+    cc.port = port;
+    cc.core = static_cast<int>(p.core);
+    cc.keep_alive = p.keep_alive;
+    cc.concurrency = p.concurrency;
+    cc.pipeline = p.pipeline;
+    cc.rate = p.rate;
+    cc.start = p.start;
+    cc.stop = p.stop;
+    cc.objects = objects;
+    cc.popularity = popularity;
+    cc.bad_every = p.bad_every;
+    cc.bad = p.bad == "long_header" ? apps::HttpClient::Bad::long_header : apps::HttpClient::Bad::malformed;
+    cc.long_header_bytes = static_cast<uint32_t>(server.params().http.header_limit.n) + 1024;
+    http_clients_.push_back(std::make_unique<apps::HttpClient>(ctx_, hosts[i]->sockets(), cc, stats,
+                                                               fmt::format("{}client{}", pre, i)));
+    clients.push_back(http_clients_.back().get());
+  }
+
+  // What the experiment reads: rates and latency at the clients, cycles, switches and the
+  // cache at the server. A request's cycles are every busy cycle of the server's cores; the
+  // daemon's share is its own user-space work, the kernel's the rest (system calls, copies,
+  // the stack, the module, wake-ups, context switches).
+  auto& st = ctx_.stats();
+  const Counter* responses = stats.responses;
+  st.formula(pre + "response_rate", "responses/s", "responses with the right body per second, all clients",
+             [responses] { return per_second(responses); });
+  const Counter* rx = stats.rx_bytes;
+  st.formula(pre + "rx_throughput", "bit/s", "response bytes the clients read per second, in bits",
+             [rx] { return per_second(rx, 8); });
+  std::vector<const Counter*> cycles, switches;
+  for (int i = 0; i < server.cpu().cores(); ++i) {
+    cycles.push_back(st.find_counter(fmt::format("{}.cpu.core{}.cycles", server.host_name(), i)));
+    switches.push_back(st.find_counter(fmt::format("{}.cpu.core{}.context_switches", server.host_name(), i)));
+  }
+  auto sum = [](const std::vector<const Counter*>& v) {
+    double n = 0;
+    for (const Counter* c : v) n += c ? static_cast<double>(c->value()) : 0.0;
+    return n;
+  };
+  const Counter* user = &daemon->user_cycles();
+  st.formula(pre + "server_cycles_per_request", "cycles/request", "busy cycles of the server's cores per response",
+             [cycles, responses, sum] { return ratio(sum(cycles), responses); });
+  st.formula(pre + "daemon_cycles_per_request", "cycles/request", "the daemon's user-space cycles per response",
+             [user, responses] { return ratio(static_cast<double>(user->value()), responses); });
+  st.formula(pre + "kernel_cycles_per_request", "cycles/request",
+             "the server's cycles other than the daemon's user-space work, per response",
+             [cycles, user, responses, sum] { return ratio(sum(cycles) - static_cast<double>(user->value()), responses); });
+  st.formula(pre + "context_switches_per_request", "switches/request", "context switches on the server's cores per response",
+             [switches, responses, sum] { return ratio(sum(switches), responses); });
+  const std::string h = server.host_name() + ".http.";
+  const Counter* from_cache = st.find_counter(h + "responses_cache");
+  const Counter* from_daemon = st.find_counter(h + "responses_daemon");
+  const Counter* daemon_served = &daemon->served();
+  const bool kernel_path = dc.path == http::DaemonConfig::Path::kernel;
+  const Host* sp = &server;
+  st.formula(pre + "responses_module", "responses", "responses the kernel module sent from its cache, without the daemon",
+             [from_cache] { return from_cache ? static_cast<double>(from_cache->value()) : 0.0; });
+  st.formula(pre + "responses_daemon", "responses", "responses with the daemon's data (through the module, or its own)",
+             [from_daemon, daemon_served, kernel_path] {
+               return kernel_path ? static_cast<double>(from_daemon->value()) : static_cast<double>(daemon_served->value());
+             });
+  const Counter* hits = st.find_counter(h + "hits");
+  const Counter* misses = st.find_counter(h + "misses");
+  st.formula(pre + "hit_ratio", "", "the module's cache hits over its GET/HEAD lookups (0 on daemon_only)", [hits, misses] {
+    const double n = hits && misses ? static_cast<double>(hits->value() + misses->value()) : 0.0;
+    return n > 0 ? static_cast<double>(hits->value()) / n : 0.0;
+  });
+  st.formula(pre + "cache_bytes", "B", "kernel memory the module's cached responses hold at the end (0 on daemon_only)",
+             [sp] { return sp->http_module() ? static_cast<double>(sp->http_module()->cache().bytes()) : 0.0; });
+  // Every request is answered once, with the right body, or is still in flight at the end.
+  const Counter* requests = stats.requests;
+  const Counter* bad = stats.bad_bodies;
+  const Counter* expected = stats.errors_expected;
+  const Counter* failed = stats.failed;
+  ctx_.add_invariant([clients, requests, responses, bad, expected, failed, pre] {
+    if (bad->value() > 0) return fmt::format("{}: {} responses with a wrong status, length or body", pre, bad->value());
+    uint64_t in_flight = 0;
+    for (const auto* c : clients) in_flight += c->outstanding();
+    const uint64_t accounted = responses->value() + expected->value() + failed->value() + in_flight;
+    if (requests->value() != accounted)
+      return fmt::format("{}: {} requests but {} answered, {} bad answered as expected, {} failed, {} in flight", pre,
+                         requests->value(), responses->value(), expected->value(), failed->value(), in_flight);
+    return std::string();
+  });
 }
 
 template <class H>

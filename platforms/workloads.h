@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "apps/analyzer.h"
+#include "apps/http_client.h"
+#include "http/daemon.h"
 #include "apps/tcp_bulk.h"
 #include "apps/tcp_messages.h"
 #include "apps/tcp_rr.h"
@@ -124,6 +126,80 @@ struct TcpRrParams {
     v(core, "core", "core of the client thread and its conn, core index", Limits::range(0, 1023));
     v(start, "start", "when the client connects");
     v(stop, "stop", "when the client stops issuing requests (0s: never)");
+  }
+};
+
+// A web service (mechanism G): an HTTP daemon on `to`, served through the host's in-kernel
+// HTTP module (path kernel) or on plain sockets (daemon_only), and an HTTP client on every host
+// of `from` fetching objects of a Zipf(alpha) popularity.
+template <class H>
+struct WebParams {
+  std::string from = "host_a";
+  std::string to = "host_b";
+  std::string path = "kernel";
+  int64_t port = 80;
+  int64_t objects = 1000;
+  std::string sizes = "fixed";
+  Bytes object_size{4096};
+  double size_sigma = 1.0;
+  Bytes max_object{1 << 20};
+  double alpha = 0.8;
+  bool keep_alive = true;
+  int64_t concurrency = 1;
+  int64_t pipeline = 1;
+  double rate = 0;
+  int64_t core = 0;
+  Time start{};
+  Time stop{};
+  int64_t bad_every = 0;
+  std::string bad = "malformed";
+  int64_t daemon_cores = 1;
+  Cycles daemon_request{15000};
+  Cycles daemon_file_open{6000};
+  double advise_fraction = 0;
+  std::string advisory_reply = "none";
+  double nocache_fraction = 0;
+
+  template <class V>
+  void visit(V& v) {
+    H::key(v, from, "from", "host of the HTTP client (a group: a client on every host of it)");
+    H::key(v, to, "to", "host of the HTTP daemon");
+    v.choice(path, "path", "kernel: the host's in-kernel HTTP module serves the conns, cache hits without the "
+             "daemon, misses passed up over the kernel-daemon channel; daemon_only: the same daemon on plain sockets",
+             {"kernel", "daemon_only"});
+    v(port, "port", "the server's TCP port", Limits::range(1, 65535));
+    v(objects, "objects", "objects the server holds (URIs /obj/0 ..), objects", Limits::range(1, 10'000'000));
+    v.choice(sizes, "sizes", "object sizes: fixed (object_size), lognormal (mean object_size, size_sigma)",
+             {"fixed", "lognormal"});
+    v(object_size, "object_size", "object body size (fixed) or mean (lognormal)", Limits::range(1, 1 << 30));
+    v(size_sigma, "size_sigma", "lognormal: standard deviation of the sizes' natural log", Limits::range(0.01, 4));
+    v(max_object, "max_object", "largest object (lognormal sizes are clamped to it)", Limits::range(1, 1 << 30));
+    v(alpha, "alpha", "Zipf exponent of the objects' popularity (0: uniform; object 0 the most popular)",
+      Limits::range(0, 4));
+    v(keep_alive, "keep_alive", "requests share keep-alive conns; false: one conn per request (Connection: close)");
+    v(concurrency, "concurrency", "closed loop: requests outstanding per client; open loop: keep-alive conns per "
+      "client, requests", Limits::range(1, 1 << 16));
+    v(pipeline, "pipeline", "keep-alive: requests outstanding on one conn (pipelining), requests", Limits::range(1, 1024));
+    v(rate, "rate", "requests per second per client with Poisson arrivals (0: closed loop)", Limits::non_negative());
+    v(core, "core", "core of the client's thread, core index", Limits::range(0, 1023));
+    v(start, "start", "when the clients start");
+    v(stop, "stop", "when the clients stop issuing requests (0s: never)");
+    v(bad_every, "bad_every", "every Nth request is a bad one sent alone on a conn (0: none), requests",
+      Limits::range(0, 1 << 30));
+    v.choice(bad, "bad", "the bad request: malformed (a request-line of four tokens: 400) or long_header (a "
+             "header section past the server's limit: 431)", {"malformed", "long_header"});
+    v(daemon_cores, "daemon_cores", "daemon worker threads, one on each of the server's cores 0 .., threads",
+      Limits::range(1, 1024));
+    v(daemon_request, "daemon_request", "the daemon's user-space work per request (routing, access log, the "
+      "response head), cycles");
+    v(daemon_file_open, "daemon_file_open", "the daemon's open, fstat and close of a page-cached file, cycles "
+      "(its read is a copy per byte on top)");
+    v(advise_fraction, "advise_fraction", "path kernel: responses of the most popular objects (this fraction) carry "
+      "ADVISE: each later hit asks the daemon first", Limits::probability());
+    v.choice(advisory_reply, "advisory_reply", "path kernel: the daemon's answer to an advisory upcall: none (use "
+             "the cached response), replace, flush or temp (each with fresh data)", {"none", "replace", "flush", "temp"});
+    v(nocache_fraction, "nocache_fraction", "path kernel: responses of the least popular objects (this fraction) "
+      "are marked nocache", Limits::probability());
   }
 };
 
@@ -289,6 +365,8 @@ class HostWorkloads {
   void add_tcp_messages(const Scenario& s, uint32_t wi);
   template <class H>
   void add_analyzer(const Scenario& s, uint32_t wi);
+  template <class H>
+  void add_web(const Scenario& s, uint32_t wi);
   Host& one(const std::string& name);
 
   SimContext& ctx_;
@@ -306,6 +384,8 @@ class HostWorkloads {
   std::vector<std::unique_ptr<apps::TcpMessageSender>> message_senders_;
   std::vector<std::unique_ptr<apps::TcpMessageReceiver>> message_receivers_;
   std::vector<std::unique_ptr<apps::Analyzer>> analyzers_;
+  std::vector<std::unique_ptr<http::HttpDaemon>> daemons_;
+  std::vector<std::unique_ptr<apps::HttpClient>> http_clients_;
 };
 
 // The frame conservation check of a platform with hosts: every frame sent was read, dropped
