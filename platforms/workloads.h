@@ -154,8 +154,8 @@ struct WebParams {
   int64_t bad_every = 0;
   std::string bad = "malformed";
   int64_t daemon_cores = 1;
-  Cycles daemon_request{15000};
-  Cycles daemon_file_open{6000};
+  Cycles daemon_request{9000};
+  Cycles daemon_file_open{4500};
   double advise_fraction = 0;
   std::string advisory_reply = "none";
   double nocache_fraction = 0;

@@ -30,8 +30,8 @@ struct DaemonConfig {
   uint16_t port = 80;
   std::vector<int> cores{0};  // one worker thread on each
   std::shared_ptr<const ObjectSet> objects;
-  Cycles request{15000};    // per request: routing, access log, response head (user space)
-  Cycles file_open{6000};   // open, fstat and close of a file in the page cache
+  Cycles request{9000};     // per request: routing, access log, response head (user space)
+  Cycles file_open{4500};   // open, fstat and close of a file in the page cache
   // Advisory policy: objects 0 .. advise_fraction*K-1 (the most popular under Zipf) are returned
   // with ADVISE; an advisory upcall is answered with `advisory_reply` (none lets the cached
   // response stand; replace, flush and temp send fresh data with that flag).

@@ -16,16 +16,16 @@ struct HttpParams {
   // per byte on top, at the cost table's frame_per_byte).
   Cycles input{150};
   // Per request: the start line and fields parsed, the URI hashed and looked up in the cache.
-  Cycles request{1500};
+  Cycles request{1000};
   // Per response the module sends: the cached pages referenced by the socket's send queue
   // (sendfile-like, no copy), the conn's keep-alive state.
-  Cycles response{1200};
+  Cycles response{1000};
   // An upcall to the daemon: the request packed into a channel message, queued, the daemon's
   // door thread made runnable (its wake-up is the daemon's).
-  Cycles door_call{3000};
+  Cycles door_call{1000};
   // The kernel's side of the daemon's reply: the message checked, its data taken into kernel
   // buffers (the copy is charged per byte on top), the cache updated.
-  Cycles door_return{1500};
+  Cycles door_return{500};
   Bytes cache_size{64 * 1024 * 1024};
   Bytes header_limit{8192};
   int64_t max_pipeline = 32;
