@@ -87,6 +87,7 @@ HttpClient::Conn& HttpClient::open() {
   live_.push_back(&c);
   c.sock->connect([this, &c] {
     c.connected = true;
+    c.sock->set_nodelay(true);  // as curl and browsers: a pipelined request does not wait for an ACK
     step(c);
   });
   return c;

@@ -174,6 +174,7 @@ void HttpDaemon::accept(kernel::TcpSocket& s) {
     if (wk->thread.core == s.conn().core) w = wk.get();
   s.set_thread(w->thread);
   s.count_calls(&calls_);
+  s.set_nodelay(true);  // nginx's tcp_nodelay: a response's last runt does not wait for an ACK
   auto c = std::make_unique<Conn>();
   c->sock = &s;
   c->worker = w;

@@ -214,6 +214,9 @@ void HttpModule::accept(kernel::Conn& c) {
   h->module = this;
   h->conn = &c;
   c.module_state = h.get();
+  // Each response leaves whole at once (as web servers set TCP_NODELAY): its last runt segment
+  // must not wait for the client's delayed ACK.
+  c.tcp->set_nodelay(true, hostwire::now());
   stack_.set_data_state(c, kState, list_, hostwire::now());
   conns_.emplace(c.id, std::move(h));
 }
