@@ -29,6 +29,7 @@ namespace web_cache_test {
 
 const std::vector<std::string> kWebMetrics = {
     "workloads.web.requests", "workloads.web.responses", "workloads.web.bad_responses", "workloads.web.failed",
+    "workloads.web.conns",
     "workloads.web.errors_expected", "workloads.web.response_rate", "workloads.web.hit_ratio",
     "workloads.web.server_cycles_per_request", "workloads.web.responses_module", "workloads.web.responses_daemon",
     "workloads.web.daemon.requests", "workloads.web.daemon.errors", "server.cpu.utilisation", "server.http.requests",
@@ -285,4 +286,20 @@ TEST(WebCache, TheTraceShowsEachRequestsPreemptIndicatorsAndResponseId) {
   EXPECT_LE(total, r["requests"].get<double>());
   EXPECT_GE(total, r["requests"].get<double>() - 2);
   std::filesystem::remove_all(dir);
+}
+
+TEST(WebCache, OneConnPerRequestAndPoissonArrivalsAreAnsweredToo) {
+  for (const std::string path : {"kernel", "daemon_only"}) {
+    const auto per_conn = web_run(2, "path: " + path + ", objects: 40, keep_alive: false, concurrency: 8, stop: 2500us",
+                                  "3ms");
+    web_cache_test::expect_clean(per_conn);
+    EXPECT_GT(web_metric(per_conn, "workloads.web.responses"), 100) << path;
+    EXPECT_EQ(web_metric(per_conn, "workloads.web.responses"), web_metric(per_conn, "workloads.web.requests")) << path;
+    EXPECT_EQ(web_metric(per_conn, "workloads.web.conns"), web_metric(per_conn, "workloads.web.requests")) << path;
+    const auto poisson = web_run(2, "path: " + path + ", objects: 40, rate: 40000, pipeline: 4, stop: 2500us", "3ms");
+    web_cache_test::expect_clean(poisson);
+    // 2 clients x 40,000/s x 2.5 ms: about 200 arrivals.
+    EXPECT_NEAR(web_metric(poisson, "workloads.web.requests"), 200, 50) << path;
+    EXPECT_EQ(web_metric(poisson, "workloads.web.responses"), web_metric(poisson, "workloads.web.requests")) << path;
+  }
 }
