@@ -11,7 +11,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 dir=${FUZZ_BUILD_DIR:-build-fuzz}
-[ ${#targets[@]} -gt 0 ] || targets=(scenario quantity packet pcap framer_length_prefix framer_delimiter framer_http framer_tls)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario quantity packet pcap framer_length_prefix framer_delimiter framer_http framer_tls http_request)
 
 if [ ! -f "$dir/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTWIRE_FUZZ=ON >/dev/null
