@@ -493,26 +493,18 @@ void HostWorkloads::add_web(const Scenario& s, uint32_t wi) {
   const Counter* rx = stats.rx_bytes;
   st.formula(pre + "rx_throughput", "bit/s", "response bytes the clients read per second, in bits",
              [rx] { return per_second(rx, 8); });
-  std::vector<const Counter*> cycles, switches;
-  for (int i = 0; i < server.cpu().cores(); ++i) {
-    cycles.push_back(st.find_counter(fmt::format("{}.cpu.core{}.cycles", server.host_name(), i)));
-    switches.push_back(st.find_counter(fmt::format("{}.cpu.core{}.context_switches", server.host_name(), i)));
-  }
-  auto sum = [](const std::vector<const Counter*>& v) {
-    double n = 0;
-    for (const Counter* c : v) n += c ? static_cast<double>(c->value()) : 0.0;
-    return n;
-  };
+  const cpu::Cpu* cpu = &server.cpu();
   const Counter* user = &daemon->user_cycles();
   st.formula(pre + "server_cycles_per_request", "cycles/request", "busy cycles of the server's cores per response",
-             [cycles, responses, sum] { return ratio(sum(cycles), responses); });
+             [cpu, responses] { return ratio(static_cast<double>(cpu->cycles()), responses); });
   st.formula(pre + "daemon_cycles_per_request", "cycles/request", "the daemon's user-space cycles per response",
              [user, responses] { return ratio(static_cast<double>(user->value()), responses); });
   st.formula(pre + "kernel_cycles_per_request", "cycles/request",
-             "the server's cycles other than the daemon's user-space work, per response",
-             [cycles, user, responses, sum] { return ratio(sum(cycles) - static_cast<double>(user->value()), responses); });
+             "the server's cycles other than the daemon's user-space work, per response", [cpu, user, responses] {
+               return ratio(static_cast<double>(cpu->cycles()) - static_cast<double>(user->value()), responses);
+             });
   st.formula(pre + "context_switches_per_request", "switches/request", "context switches on the server's cores per response",
-             [switches, responses, sum] { return ratio(sum(switches), responses); });
+             [cpu, responses] { return ratio(static_cast<double>(cpu->context_switches()), responses); });
   const std::string h = server.host_name() + ".http.";
   const Counter* from_cache = st.find_counter(h + "responses_cache");
   const Counter* from_daemon = st.find_counter(h + "responses_daemon");
@@ -525,17 +517,13 @@ void HostWorkloads::add_web(const Scenario& s, uint32_t wi) {
              [from_daemon, daemon_served, kernel_path] {
                return kernel_path ? static_cast<double>(from_daemon->value()) : static_cast<double>(daemon_served->value());
              });
-  const Counter* hits = st.find_counter(h + "hits");
-  const Counter* misses = st.find_counter(h + "misses");
-  st.formula(pre + "hit_ratio", "", "the module's cache hits over its GET/HEAD lookups (0 on daemon_only)", [hits, misses] {
-    const double n = hits && misses ? static_cast<double>(hits->value() + misses->value()) : 0.0;
-    return n > 0 ? static_cast<double>(hits->value()) / n : 0.0;
-  });
+  st.formula(pre + "hit_ratio", "", "the module's cache hits over its GET/HEAD lookups (0 on daemon_only)",
+             [sp] { return sp->http_module() ? sp->http_module()->hit_ratio() : 0.0; });
   st.formula(pre + "cache_bytes", "B", "kernel memory the module's cached responses hold at the end (0 on daemon_only)",
              [sp] { return sp->http_module() ? static_cast<double>(sp->http_module()->cache().bytes()) : 0.0; });
   // Every request is answered once, with the right body, or is still in flight at the end.
   const Counter* requests = stats.requests;
-  const Counter* bad = stats.bad_bodies;
+  const Counter* bad = stats.bad_responses;
   const Counter* expected = stats.errors_expected;
   const Counter* failed = stats.failed;
   ctx_.add_invariant([clients, requests, responses, bad, expected, failed, pre] {
@@ -615,15 +603,11 @@ void HostWorkloads::add_tcp_messages(const Scenario& s, uint32_t wi) {
   // Everything else the receiving host's cores ran, per message: the kernel's receive path,
   // the system calls and copies, wake-ups and context switches (and any other workload's work
   // on that host).
-  std::vector<const Counter*> cores;
-  for (int i = 0; i < to.cpu().cores(); ++i)
-    cores.push_back(st.find_counter(fmt::format("{}.cpu.core{}.cycles", to.host_name(), i)));
+  const cpu::Cpu* to_cpu = &to.cpu();
   st.formula(pre + "kernel_cycles_per_message", "cycles/message",
              "the receiving host's core cycles other than the receiver's user-space framing, per message",
-             [cores, user, received] {
-               double total = 0;
-               for (const Counter* c : cores) total += c ? static_cast<double>(c->value()) : 0.0;
-               return ratio(total - static_cast<double>(user->value()), received);
+             [to_cpu, user, received] {
+               return ratio(static_cast<double>(to_cpu->cycles()) - static_cast<double>(user->value()), received);
              });
   // The receiver read no byte the senders did not write, and counts every byte it read. Random
   // bytes (hostile garbage) may frame as messages that never arose: those count corrupt.

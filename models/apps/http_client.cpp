@@ -43,7 +43,7 @@ HttpClient::Stats HttpClient::register_stats(SimContext& ctx, const std::string&
 }
 
 HttpClient::HttpClient(SimContext& ctx, kernel::Sockets& sockets, const Config& c, Stats stats, const std::string& rng_stream)
-    : ctx_(ctx), sockets_(sockets), c_(c), st_(stats), rng_(ctx.rng(rng_stream)), thread_(sockets.thread(c.core)) {
+    : sockets_(sockets), c_(c), st_(stats), rng_(ctx.rng(rng_stream)), thread_(sockets.thread(c.core)) {
   if (c_.rate > 0)
     arrivals_ = std::make_unique<PoissonArrivals>(ctx, c_.rate, rng_, c_.stop, [this](Time now) { arrival(now); });
   at_time(ctx, c_.start, [this] {
@@ -198,7 +198,7 @@ void HttpClient::consume(Conn& c, size_t got, Time now) {
 
 void HttpClient::answered(Conn& c, int status, bool framed, Time now) {
   if (c.outstanding.empty()) {  // a response nobody asked for
-    st_.bad_bodies->add();
+    st_.bad_responses->add();
     c.sock->abort();
     ended(c);
     return;
@@ -218,7 +218,7 @@ void HttpClient::answered(Conn& c, int status, bool framed, Time now) {
     }
   }
   if (!ok) {
-    st_.bad_bodies->add();
+    st_.bad_responses->add();
     if (!framed) {  // the stream cannot be followed any further
       c.sock->abort();
       ended(c);

@@ -43,7 +43,7 @@ class HttpClient {
   struct Stats {
     Counter* requests = nullptr;
     Counter* responses = nullptr;    // 200 with the right body
-    Counter* bad_bodies = nullptr;   // a wrong status, length or digest, or out of order
+    Counter* bad_responses = nullptr;   // a wrong status, length or digest, or out of order
     Counter* errors_expected = nullptr;  // 400/431 answers to the bad requests
     Counter* failed = nullptr;       // requests whose conn ended before their response
     Counter* rx_bytes = nullptr;
@@ -73,7 +73,6 @@ class HttpClient {
   void ended(Conn& c);         // the conn is over: its outstanding requests failed
   bool issuing(Time now) const { return c_.stop.ps == 0 || now < c_.stop; }
 
-  SimContext& ctx_;
   kernel::Sockets& sockets_;
   Config c_;
   Stats st_;

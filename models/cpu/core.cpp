@@ -189,4 +189,7 @@ Time Core::busy_time() const {
   return Time{busy_ps_ + (running_ ? hostwire::now().ps - segment_start_.ps : 0)};
 }
 
+uint64_t Core::cycles() const { return cycles_.value(); }
+uint64_t Core::context_switches() const { return context_switches_.value(); }
+
 }  // namespace hostwire::cpu

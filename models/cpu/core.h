@@ -41,6 +41,8 @@ class Core : public sc_core::sc_module {
   Frequency clock() const { return clock_; }
   Time time_for(int64_t cycles) const { return clock_.time_for_cycles(cycles); }
   uint64_t items_done() const { return items_done_; }
+  uint64_t cycles() const;            // charged so far (<stat_name>.cycles)
+  uint64_t context_switches() const;  // <stat_name>.context_switches
   int index() const { return index_; }
   const CostTable& costs() const { return costs_; }
   const std::string& stat_name() const { return stat_name_; }

@@ -34,4 +34,16 @@ Time Cpu::busy_time() const {
   return sum;
 }
 
+uint64_t Cpu::cycles() const {
+  uint64_t n = 0;
+  for (const auto& c : cores_) n += c->cycles();
+  return n;
+}
+
+uint64_t Cpu::context_switches() const {
+  uint64_t n = 0;
+  for (const auto& c : cores_) n += c->context_switches();
+  return n;
+}
+
 }  // namespace hostwire::cpu

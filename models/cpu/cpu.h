@@ -26,6 +26,8 @@ class Cpu : public sc_core::sc_module {
   const CostTable& costs() const { return params_.costs; }
   const CpuParams& params() const { return params_; }
   Time busy_time() const;  // summed over the cores
+  uint64_t cycles() const;  // charged, summed over the cores
+  uint64_t context_switches() const;
 
  private:
   CpuParams params_;

@@ -31,8 +31,7 @@ struct HttpDaemon::Conn {
 };
 
 HttpDaemon::HttpDaemon(SimContext& ctx, kernel::Sockets& sockets, const DaemonConfig& c)
-    : ctx_(ctx),
-      sockets_(sockets),
+    : sockets_(sockets),
       c_(c),
       requests_(ctx.stats().counter(c.name + "daemon.requests", "requests", "requests the daemon processed")),
       served_(ctx.stats().counter(c.name + "daemon.responses", "responses", "responses the daemon produced")),

@@ -71,7 +71,6 @@ class HttpDaemon {
   Cycles object_cycles(uint64_t k) const;  // open and read the file
   void compute(Worker& w, Cycles cycles, std::function<void()> done);
 
-  SimContext& ctx_;
   kernel::Sockets& sockets_;
   DaemonConfig c_;
   Door* door_ = nullptr;

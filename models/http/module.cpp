@@ -86,40 +86,24 @@ void Door::upcall(DoorMessage m) {
 
 void Door::deliver(kernel::Thread t, DoorMessage m, bool woken, std::function<void(DoorMessage)> done) {
   auto& stack = m_.stack_;
-  stack.count_syscall();
-  Cycles cycles = stack.costs().syscall + stack.costs().copy_cycles(m.data ? static_cast<int64_t>(m.data->size()) : 0);
   if (woken) {
-    cycles = cycles + stack.costs().wakeup;
     m_.door_wakeups_.add();
     stack.socket_stats().wakeups.add();
   }
-  cpu::WorkItem w;
-  w.cycles = cycles.n;
-  w.priority = cpu::Priority::task;
-  w.context = t.context;
-  w.kind = "door_upcall";
+  const Cycles copy = stack.costs().copy_cycles(m.data ? static_cast<int64_t>(m.data->size()) : 0);
   auto msg = std::make_shared<DoorMessage>(std::move(m));
-  w.done = [msg, done = std::move(done)] { done(std::move(*msg)); };
-  stack.cpu().core(t.core).submit(std::move(w));
+  stack.system_call(t, copy, woken, "door_upcall", [msg, done = std::move(done)] { done(std::move(*msg)); });
 }
 
 void Door::reply(kernel::Thread t, DoorMessage m, std::function<void()> done) {
   auto& stack = m_.stack_;
-  stack.count_syscall();
-  Cycles cycles = stack.costs().syscall + m_.p_.door_return +
-                  stack.costs().copy_cycles(m.data ? static_cast<int64_t>(m.data->size()) : 0);
-  if (!m.more) cycles = cycles + m_.p_.response;  // the module queues the response on the conn
-  cpu::WorkItem w;
-  w.cycles = cycles.n;
-  w.priority = cpu::Priority::task;
-  w.context = t.context;
-  w.kind = "door_reply";
+  Cycles work = m_.p_.door_return + stack.costs().copy_cycles(m.data ? static_cast<int64_t>(m.data->size()) : 0);
+  if (!m.more) work = work + m_.p_.response;  // the module queues the response on the conn
   auto msg = std::make_shared<DoorMessage>(std::move(m));
-  w.done = [this, msg, done = std::move(done)] {
+  stack.system_call(t, work, false, "door_reply", [this, msg, done = std::move(done)] {
     m_.on_reply(*msg);
     if (done) done();
-  };
-  stack.cpu().core(t.core).submit(std::move(w));
+  });
 }
 
 // ---------------------------------------------------------------- the module
@@ -183,12 +167,7 @@ HttpModule::HttpModule(kernel::TcpStack& stack, const HttpParams& p, const std::
              [cache] { return static_cast<double>(cache->entries()); });
   st.formula(stat_name + ".cache_evictions", "responses", "responses evicted to make room",
              [cache] { return static_cast<double>(cache->evictions()); });
-  const Counter* hits = &hits_;
-  const Counter* misses = &misses_;
-  st.formula(stat_name + ".hit_ratio", "", "cache hits over GET/HEAD lookups", [hits, misses] {
-    const double n = static_cast<double>(hits->value() + misses->value());
-    return n > 0 ? static_cast<double>(hits->value()) / n : 0.0;
-  });
+  st.formula(stat_name + ".hit_ratio", "", "cache hits over GET/HEAD lookups", [this] { return hit_ratio(); });
   stack.context().add_invariant([this] { return accounting(); });
 }
 
@@ -516,6 +495,11 @@ void HttpModule::finish(HttpConn& h, Pending& p) {
     h.closed = true;
     discard(h);
   }
+}
+
+double HttpModule::hit_ratio() const {
+  const double n = static_cast<double>(hits_.value() + misses_.value());
+  return n > 0 ? static_cast<double>(hits_.value()) / n : 0.0;
 }
 
 uint64_t HttpModule::unanswered() const {

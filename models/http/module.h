@@ -62,7 +62,6 @@ class Door {
   // A reply (one chunk of a response): its data copied in, the module's door_return work; the
   // module acts on it when the call returns.
   void reply(kernel::Thread t, DoorMessage m, std::function<void()> done);
-  size_t queued() const { return upcalls_.size(); }
 
  private:
   friend class HttpModule;
@@ -87,6 +86,7 @@ class HttpModule {
   Door& bind(uint16_t port);
   const ResponseCache& cache() const { return cache_; }
   const HttpParams& params() const { return p_; }
+  double hit_ratio() const;  // hits over GET/HEAD lookups (0 before any)
   // Requests received but not answered yet, and their conns' bytes the module holds.
   uint64_t unanswered() const;
   std::string accounting() const;  // empty when every request byte is accounted for

@@ -70,6 +70,13 @@ std::string web_dir(const std::string& tag) {
   return d.string();
 }
 
+// Eight uniformly popular objects, every response with ADVISE, the daemon answering each
+// advisory upcall with `reply`; the clients stop half a millisecond early so every count settles.
+nlohmann::json advisory_run(const std::string& reply) {
+  return web_run(2, "objects: 8, object_size: 512B, alpha: 0, concurrency: 4, advise_fraction: 1, advisory_reply: " +
+                        reply + ", stop: 2500us", "3ms");
+}
+
 // Small objects, all cached after their first miss: the server core is the bottleneck.
 const std::string kAllCached = "objects: 16, object_size: 512B, alpha: 0, concurrency: 32";
 
@@ -170,7 +177,7 @@ TEST(WebCache, TheKernelPathOvertakesTheDaemonAtALowHitRatio) {
 }
 
 TEST(WebCache, AdviseMakesEveryLaterHitAskTheDaemonFirst) {
-  const auto r = web_run(2, "objects: 8, object_size: 512B, alpha: 0, concurrency: 4, advise_fraction: 1, stop: 2500us", "3ms");
+  const auto r = advisory_run("none");
   expect_clean(r);
   const double upcalls = web_metric(r, "server.http.advisory_upcalls");
   EXPECT_GT(upcalls, 100);
@@ -185,8 +192,7 @@ TEST(WebCache, AdviseMakesEveryLaterHitAskTheDaemonFirst) {
 }
 
 TEST(WebCache, ReplaceAnswersWithTheNewDataAndKeepsItCached) {
-  const auto r = web_run(2, "objects: 8, object_size: 512B, alpha: 0, concurrency: 4, advise_fraction: 1, "
-                            "advisory_reply: replace, stop: 2500us", "3ms");
+  const auto r = advisory_run("replace");
   expect_clean(r);
   const double upcalls = web_metric(r, "server.http.advisory_upcalls");
   EXPECT_GT(upcalls, 100);
@@ -197,8 +203,7 @@ TEST(WebCache, ReplaceAnswersWithTheNewDataAndKeepsItCached) {
 }
 
 TEST(WebCache, FlushDropsTheResponseSoTheNextRequestMisses) {
-  const auto r = web_run(2, "objects: 8, object_size: 512B, alpha: 0, concurrency: 4, advise_fraction: 1, "
-                            "advisory_reply: flush, stop: 2500us", "3ms");
+  const auto r = advisory_run("flush");
   expect_clean(r);
   const double flushes = web_metric(r, "server.http.advisory_flush");
   EXPECT_GT(flushes, 50);
@@ -209,8 +214,7 @@ TEST(WebCache, FlushDropsTheResponseSoTheNextRequestMisses) {
 }
 
 TEST(WebCache, TempAnswersWithTheDaemonsDataAndLeavesTheCacheAlone) {
-  const auto r = web_run(2, "objects: 8, object_size: 512B, alpha: 0, concurrency: 4, advise_fraction: 1, "
-                            "advisory_reply: temp, stop: 2500us", "3ms");
+  const auto r = advisory_run("temp");
   expect_clean(r);
   const double upcalls = web_metric(r, "server.http.advisory_upcalls");
   EXPECT_GT(upcalls, 100);

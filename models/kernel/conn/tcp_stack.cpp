@@ -80,9 +80,7 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
   time_wait_ = *db_.list({"ip_input", "tcp_time_wait"});
   base_state_ = kp_.tap ? "tap" : "established";
   // The operational states conns enter, the stack's own and the modules' (kernel/socket's kbuf).
-  for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf", "offloaded"})
-    state_entries_.emplace(st, &ctx.stats().counter(fmt::format("{}.state.{}.entered", stat_name, st), "conns",
-                                                   fmt::format("conns that entered the {} state (event list)", st)));
+  for (const char* st : {"established", "tap", "listen", "time_wait", "closed", "kbuf", "offloaded"}) add_state(st);
   // Every in-order byte is read, held, or dropped with its conn: what a byte accounting across
   // a reset needs (the bytes a peer wrote that never got here in order are the difference).
   ctx.stats().formula(stat_name + ".rx_in_order_bytes", "B",
@@ -549,18 +547,30 @@ TcpSocket& TcpStack::attach_socket(Conn& c, Thread t) {
   return *c.socket;
 }
 
+void TcpStack::open_listener(uint16_t port, Listener l) {
+  l.conn = &new_conn(0, net::Ipv4Address{}, port, 0);
+  l.conn->tcp->open_passive();
+  state_changed(*l.conn, tcp::State::listen, hostwire::now());
+  listeners_[port] = std::move(l);
+}
+
 void TcpStack::listen(uint16_t port, std::function<void(TcpSocket&)> accept) {
-  Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
-  l.tcp->open_passive();
-  state_changed(l, tcp::State::listen, hostwire::now());
-  listeners_[port] = Listener{&l, std::move(accept), nullptr};
+  open_listener(port, Listener{nullptr, std::move(accept), nullptr});
 }
 
 void TcpStack::listen_kernel(uint16_t port, std::function<void(Conn&)> accept) {
-  Conn& l = new_conn(0, net::Ipv4Address{}, port, 0);
-  l.tcp->open_passive();
-  state_changed(l, tcp::State::listen, hostwire::now());
-  listeners_[port] = Listener{&l, nullptr, std::move(accept)};
+  open_listener(port, Listener{nullptr, nullptr, std::move(accept)});
+}
+
+void TcpStack::system_call(const Thread& t, Cycles work, bool woken, const char* kind, std::function<void()> done) {
+  count_syscall();
+  cpu::WorkItem w;
+  w.cycles = (costs().syscall + work + (woken ? costs().wakeup : Cycles{})).n;
+  w.priority = cpu::Priority::task;
+  w.context = t.context;
+  w.kind = kind;
+  w.done = std::move(done);
+  port_.cpu->core(t.core).submit(std::move(w));
 }
 
 void TcpStack::add_state(const std::string& st) {
@@ -573,13 +583,14 @@ TcpSocket& TcpStack::socket(net::Ipv4Address peer, uint16_t port, Thread thread)
   // Ports count up with the conns; past the range they wrap, skipping any a conn to this peer
   // and port still holds (a client opening a conn per request opens more than the range holds).
   const size_t range = 65536 - kFirstEphemeralPort;
-  size_t n = conns_.size();
-  auto local = static_cast<uint16_t>(kFirstEphemeralPort + n % range);
-  for (size_t tries = 0; by_key_.count(Key{peer.value, local, port}) && tries < range; ++tries)
-    local = static_cast<uint16_t>(kFirstEphemeralPort + ++n % range);
-  if (by_key_.count(Key{peer.value, local, port}))
-    throw std::runtime_error(name_ + ": every ephemeral port to " + net::to_string(peer) + ":" + std::to_string(port) +
-                             " is held by a conn");
+  uint16_t local = 0;
+  for (size_t n = conns_.size(), tries = 0;; ++n, ++tries) {
+    if (tries == range)
+      throw std::runtime_error(name_ + ": every ephemeral port to " + net::to_string(peer) + ":" + std::to_string(port) +
+                               " is held by a conn");
+    local = static_cast<uint16_t>(kFirstEphemeralPort + n % range);
+    if (!by_key_.count(Key{peer.value, local, port})) break;
+  }
   Conn& c = new_conn(thread.core, peer, local, port);
   by_key_[Key{peer.value, local, port}] = &c;
   return attach_socket(c, thread);

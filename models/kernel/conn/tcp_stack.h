@@ -139,6 +139,9 @@ class TcpStack : public sc_core::sc_module {
   void open_active(Conn& c);
   void after_call(Conn& c);  // an application call changed the engine: push output, re-arm timers
   void count_syscall() { if (port_.syscalls) port_.syscalls->add(); }
+  // A system call on an application thread: entry and exit plus `work` (its copies, the kernel's
+  // part of it), and the wake-up when it resumes a thread that slept; `done` runs when it returns.
+  void system_call(const Thread& t, Cycles work, bool woken, const char* kind, std::function<void()> done);
   // What a write of `bytes` costs the calling thread beyond the system call: the copy into the
   // kernel, or nothing on a parallel-send conn (its PEs copy from the pinned user pages).
   Cycles write_cycles(const Conn& c, uint64_t bytes) const {
@@ -223,6 +226,7 @@ class TcpStack : public sc_core::sc_module {
     std::function<void(TcpSocket&)> accept;
     std::function<void(Conn&)> accept_kernel;
   };
+  void open_listener(uint16_t port, Listener l);  // l.conn is made here
 
   Conn& new_conn(int core, net::Ipv4Address peer, uint16_t local_port, uint16_t remote_port);
   TcpSocket& attach_socket(Conn& c, Thread t);

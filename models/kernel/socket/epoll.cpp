@@ -26,26 +26,15 @@ void EventPoll::wait(std::function<void(std::vector<TcpSocket*>)> done) {
 void EventPoll::deliver(bool woken) {
   busy_ = true;
   if (calls_) calls_->add();
-  stack_.count_syscall();
-  Cycles cycles = stack_.costs().syscall;
-  if (woken) {
-    cycles = cycles + stack_.costs().wakeup;
-    stack_.socket_stats().wakeups.add();
-  }
-  cpu::WorkItem w;
-  w.cycles = cycles.n;
-  w.priority = cpu::Priority::task;
-  w.context = thread_.context;
-  w.kind = "epoll_wait";
-  w.done = [this] {
+  if (woken) stack_.socket_stats().wakeups.add();
+  stack_.system_call(thread_, Cycles{}, woken, "epoll_wait", [this] {
     busy_ = false;
     auto done = std::move(waiting_);
     waiting_ = nullptr;
     std::vector<TcpSocket*> got;
     got.swap(ready_);
     done(std::move(got));
-  };
-  stack_.cpu().core(thread_.core).submit(std::move(w));
+  });
 }
 
 }  // namespace hostwire::kernel

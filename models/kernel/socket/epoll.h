@@ -20,14 +20,12 @@ class EventPoll {
   EventPoll(const EventPoll&) = delete;
   EventPoll& operator=(const EventPoll&) = delete;
 
-  const Thread& thread() const { return thread_; }
   void count_calls(Counter* c) { calls_ = c; }
   // Reports `s` at its next wake-up (data, room, a state change), or at once when it has
   // something to read or has ended.
   void arm(TcpSocket& s);
   // epoll_wait(): blocks until at least one armed socket is ready; `done` gets them all.
   void wait(std::function<void(std::vector<TcpSocket*>)> done);
-  size_t ready() const { return ready_.size(); }
 
  private:
   void ready(TcpSocket& s);

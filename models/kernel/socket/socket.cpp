@@ -56,17 +56,10 @@ uint64_t TcpSocket::kbuf_bytes() const { return kbuf_ && kbuf_->active() ? reada
 void TcpSocket::submit(Cycles cycles, const char* kind, std::function<void()> done) {
   busy_ = true;
   if (calls_) calls_->add();
-  stack_.count_syscall();
   // A call that resumes a blocked thread pays for waking it and switching it in.
-  if (woken_) cycles = cycles + stack_.costs().wakeup;
+  const bool woken = woken_;
   woken_ = false;
-  cpu::WorkItem w;
-  w.cycles = (stack_.costs().syscall + cycles).n;
-  w.priority = cpu::Priority::task;
-  w.context = thread_.context;
-  w.kind = kind;
-  w.done = std::move(done);
-  stack_.cpu().core(thread_.core).submit(std::move(w));
+  stack_.system_call(thread_, cycles, woken, kind, std::move(done));
 }
 
 void TcpSocket::connect(std::function<void()> done) {
