@@ -1,9 +1,11 @@
 #include "core/log.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <systemc>
 
+#include "core/params.h"
 #include "core/units.h"
 
 namespace hostwire {
@@ -60,6 +62,26 @@ LogLevel LogConfig::level_for(std::string_view name) const {
     if (match && r.prefix.size() >= best_len) best_len = r.prefix.size(), level = r.level;
   }
   return level;
+}
+
+std::string LogConfig::unknown_components() const {
+  for (const auto& r : rules_) {
+    // A rule names a component or a scope of components ("host_b" covers "host_b.nic").
+    const bool known = std::any_of(components_.begin(), components_.end(), [&](const std::string& c) {
+      return c.compare(0, r.prefix.size(), r.prefix) == 0 && (c.size() == r.prefix.size() || c[r.prefix.size()] == '.');
+    });
+    if (known) continue;
+    std::string msg = "'" + r.prefix + "': no component of that name in this scenario";
+    std::set<std::string> names;  // components and the scopes above them
+    for (const auto& c : components_)
+      for (size_t dot = c.find('.'); ; dot = c.find('.', dot + 1)) {
+        names.insert(c.substr(0, dot));
+        if (dot == std::string::npos) break;
+      }
+    if (auto n = nearest(r.prefix, {names.begin(), names.end()})) msg += " (did you mean '" + *n + "'?)";
+    return msg;
+  }
+  return {};
 }
 
 void Logger::write(LogLevel l, std::string_view msg) const {

@@ -3,6 +3,7 @@
 // HW_LOG checks the level before formatting, so a disabled message costs one compare.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +23,14 @@ class LogConfig {
   LogLevel level_for(std::string_view name) const;
   static LogConfig& global();
 
+  // Every Logger names its component here, so rules can be checked against what was built.
+  void add_component(const std::string& name) { components_.insert(name); }
+  // After the models are built: the first rule that matches no component, as an error with
+  // the nearest component's name; empty when every rule matches one.
+  std::string unknown_components() const;
+
  private:
+  std::set<std::string> components_{"apps"};  // apps make their logger where they log
   struct Rule {
     std::string prefix;
     LogLevel level;
@@ -33,7 +41,9 @@ class LogConfig {
 
 class Logger {
  public:
-  explicit Logger(std::string name) : name_(std::move(name)), level_(LogConfig::global().level_for(name_)) {}
+  explicit Logger(std::string name) : name_(std::move(name)), level_(LogConfig::global().level_for(name_)) {
+    LogConfig::global().add_component(name_);
+  }
   bool enabled(LogLevel l) const { return l <= level_; }
   void write(LogLevel l, std::string_view msg) const;
   const std::string& name() const { return name_; }

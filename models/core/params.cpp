@@ -5,9 +5,16 @@
 #include <cmath>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 namespace hostwire {
+
+namespace {
+// The shortest text that parses back to the same double ("0.3", not "0.29999999999999999").
+std::string real_text(double v) { return fmt::format("{}", v); }
+}  // namespace
+
 
 const char* type_unit(ParamType t) {
   switch (t) {
@@ -52,9 +59,7 @@ std::optional<UnitKind> unit_kind(ParamType t) {
 
 std::string describe_bound(const ParamSpec& spec, double v) {
   if (auto k = unit_kind(spec.type)) return format_quantity(*k, static_cast<int64_t>(v));
-  std::ostringstream o;
-  o << v;
-  return o.str();
+  return real_text(v);
 }
 
 // Checks `v` against the spec's limits; empty string when it is inside them.
@@ -72,6 +77,14 @@ std::string check_limits(const ParamSpec& spec, double v) {
 }
 
 }  // namespace
+
+std::string range_text(const ParamSpec& spec) {
+  const Limits& l = spec.limits;
+  if (l.min && l.max) return describe_bound(spec, *l.min) + ".." + describe_bound(spec, *l.max);
+  if (l.min) return (l.min_exclusive ? "> " : ">= ") + describe_bound(spec, *l.min);
+  if (l.max) return "<= " + describe_bound(spec, *l.max);
+  return {};
+}
 
 std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& text, std::string& problem) {
   ParamValue out;
@@ -116,10 +129,7 @@ std::optional<ParamValue> parse_param(const ParamSpec& spec, const std::string& 
         return std::nullopt;
       }
       out.real = v;
-      std::ostringstream o;
-      o.precision(17);
-      o << v;
-      out.text = o.str();
+      out.text = real_text(v);
       problem = check_limits(spec, v);
       break;
     }
@@ -272,10 +282,7 @@ const ParamSpec* find_spec(const std::vector<ParamSpec>& specs, ParamValues& val
 }
 
 void SchemaCollector::operator()(double& f, const char* name, const char* meaning, Limits l) {
-  std::ostringstream o;
-  o.precision(17);
-  o << f;
-  add(ParamType::Real, name, o.str(), meaning, l);
+  add(ParamType::Real, name, real_text(f), meaning, l);
 }
 
 void SchemaCollector::choice(std::string& f, const char* name, const char* meaning, std::vector<std::string> choices) {

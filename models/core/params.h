@@ -75,6 +75,9 @@ struct ParamSpec {
   bool required() const { return limits.is_required; }
 };
 
+// The allowed range as text for people ("0..1", "> 0", ">= 64B"); empty when any value goes.
+std::string range_text(const ParamSpec& spec);
+
 const char* type_unit(ParamType t);  // "ps", "bit/s", "B", "Hz", "cycles", "", ...
 const char* type_name(ParamType t);  // "time", "rate", "size", ...
 

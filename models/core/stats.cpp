@@ -122,13 +122,15 @@ nlohmann::ordered_json StatsRegistry::metrics_json() const {
     else if (e.histogram) {
       const Histogram& h = *e.histogram;
       m["count"] = h.count();
-      m["mean"] = number(h.mean());
-      m["min"] = h.min();
-      m["p50"] = h.quantile(0.50);
-      m["p90"] = h.quantile(0.90);
-      m["p99"] = h.quantile(0.99);
-      m["p99.9"] = h.quantile(0.999);
-      m["max"] = h.max();
+      // An empty histogram has no mean or quantiles: null, so nothing reads it as a best case of 0.
+      auto q = [&](auto v) { return h.count() ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+      m["mean"] = h.count() ? number(h.mean()) : nullptr;
+      m["min"] = q(h.min());
+      m["p50"] = q(h.quantile(0.50));
+      m["p90"] = q(h.quantile(0.90));
+      m["p99"] = q(h.quantile(0.99));
+      m["p99.9"] = q(h.quantile(0.999));
+      m["max"] = q(h.max());
     }
     m["unit"] = e.unit;
     m["meaning"] = e.meaning;

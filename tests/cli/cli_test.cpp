@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -69,6 +70,37 @@ TEST(Cli, ParamsListsEveryKeyWithUnitAndDefault) {
   EXPECT_NE(all.output.find("duration"), std::string::npos);
 }
 
+TEST(Cli, ParamsSearchesKeysAndMeaningsAndShowsRangesAndPlatforms) {
+  // By meaning ("Gilbert-Elliott" is in no key), case-insensitive, with the range column.
+  auto r = run_hostwire("params gilbert-elliott --platform link_pair");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("RANGE"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("link0.a_to_b.burst_p"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("0..1"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("link0.rate"), std::string::npos) << r.output;
+  // Each key under the platform (and workload type) it belongs to; defaults read as typed.
+  r = run_hostwire("params initial_window");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("platform two_hosts: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("host_a.tcp.initial_window"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("1..1000"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("platform link_pair"), std::string::npos) << r.output;  // no match there: no heading
+  r = run_hostwire("params object_size");
+  EXPECT_NE(r.output.find("workload type web"), std::string::npos) << r.output;
+  // Reals print shortest ("0.3"), never with 17 digits ("0.29999999999999999").
+  r = run_hostwire("params");
+  EXPECT_FALSE(std::regex_search(r.output, std::regex("[0-9]\\.[0-9]{9,}"))) << r.output;
+  // Nothing matches: an error with the nearest key.
+  r = run_hostwire("params link0.ratee");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("no key or meaning contains 'link0.ratee' (did you mean 'link0.rate'?)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("KEY"), std::string::npos) << r.output;
+  r = run_hostwire("params --platform nope");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("(platforms: "), std::string::npos) << r.output;
+}
+
 TEST(Cli, CheckValidatesWithoutSimulating) {
   std::string d = tmp_dir("check");
   auto ok = run_hostwire("check " + kQuickstart);
@@ -113,6 +145,7 @@ TEST(Cli, SameSeedSameReportDifferentSeedDifferentNumbers) {
     EXPECT_EQ(r.code, 0) << r.output;
     auto j = read_json(d + "/report.json");
     j.erase("wall");
+    j.erase("provenance");  // the command line and date differ by design
     std::ifstream csv(d + "/timeseries.csv");
     std::stringstream ss;
     ss << csv.rdbuf();

@@ -3,7 +3,8 @@
 # reviewed change that moves metrics, look at `git diff tests/golden`, and commit the result.
 #   tests/golden/regenerate.sh [HOSTWIRE] [SCENARIO_NAME]...
 # HOSTWIRE defaults to build/hostwire; with no names, every scenarios/*.yaml is regenerated.
-# A baseline is the run's report.json without its wall-clock block ("wall"), which differs on
+# A baseline is the run's report.json without its wall-clock block ("wall") and provenance
+# (command line, host, date), which differ on
 # every run and which `hostwire diff` ignores anyway.
 set -e
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 for name in $names; do
   sh "$src/tests/golden/run_scenario.sh" "$hostwire" "$src" "$name" "$tmp/$name"
   if command -v jq >/dev/null; then
-    jq 'del(.wall)' "$tmp/$name/report.json" > "$src/tests/golden/$name.json"
+    jq 'del(.wall, .provenance)' "$tmp/$name/report.json" > "$src/tests/golden/$name.json"
   else  # without jq the wall block stays (diff ignores it); the file just churns more
     cp "$tmp/$name/report.json" "$src/tests/golden/$name.json"
   fi

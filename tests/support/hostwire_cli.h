@@ -20,8 +20,9 @@ struct CliResult {
   std::string output;  // stdout and stderr
 };
 
-inline CliResult run_hostwire(const std::string& args) {
-  std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 " HOSTWIRE_BIN " " + args + " 2>&1";
+// A shell command line (sh -c), with SystemC's banner off: its exit status and output.
+inline CliResult run_shell(const std::string& command) {
+  std::string cmd = "SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1; export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE; " + command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -30,6 +31,8 @@ inline CliResult run_hostwire(const std::string& args) {
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+inline CliResult run_hostwire(const std::string& args) { return run_shell(HOSTWIRE_BIN " " + args); }
 
 // A fresh, empty folder for one test, unique per process.
 inline std::string tmp_dir(const std::string& name) {

@@ -13,9 +13,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/si.h"
 #include "support/hostwire_cli.h"
 
 namespace fs = std::filesystem;
+using hostwire::format_si;
 using hostwire::testing::read_json;
 using hostwire::testing::run_hostwire;
 using hostwire::testing::tmp_dir;
@@ -92,7 +94,9 @@ TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
   EXPECT_EQ(a["scenario"]["parameters"]["link0.rate"], "10Gbps");
   EXPECT_EQ(a["scenario"]["parameters"]["workloads.blast.frame_size"], "1518B");
   a.erase("wall");
+  a.erase("provenance");  // the command line and date differ by design
   b.erase("wall");
+  b.erase("provenance");  // the command line and date differ by design
   EXPECT_EQ(a, b);
 
   // The same two compare equal with hostwire diff; the sweep compares equal to itself.
@@ -227,6 +231,24 @@ TEST(Diff, ExitCodesAndTolerances) {
   EXPECT_NE(r.output.find("workloads.blast.rx_throughput"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("+3%"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("FAIL"), std::string::npos) << r.output;
+  // Values read as people read them, with the project's one formatter.
+  EXPECT_NE(r.output.find(format_si(v * 1.03, "bit/s")), std::string::npos) << r.output;
+
+  // A histogram that became empty (quantiles null) is a change, shown as n/a.
+  auto e = read_json(a);
+  std::string hist;
+  for (auto& [name, m] : e["metrics"].items())
+    if (m.contains("p50") && m["p50"].is_number()) {
+      hist = name;
+      m["p50"] = nullptr;
+      break;
+    }
+  ASSERT_FALSE(hist.empty());
+  write_json(d + "/e.json", e);
+  r = run_hostwire("diff " + a + " " + d + "/e.json");
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(hist + ".p50"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("n/a"), std::string::npos) << r.output;
 
   r = run_hostwire("diff " + a + " " + c + " --tolerance workloads.blast.rx_throughput=5%");
   EXPECT_EQ(r.code, 0) << r.output;

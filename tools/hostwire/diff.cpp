@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/params.h"
+#include "core/si.h"
 #include "tools/hostwire/commands.h"
 
 namespace hostwire::cli {
@@ -34,9 +35,10 @@ bool is_wall(const std::string& name) {
   return last.rfind("wall", 0) == 0;
 }
 
+// Numbers, and null (an empty histogram's quantiles): a value that becomes null is a change.
 void add_number(DiffValues& out, const std::string& name, const json& v, const std::string& unit) {
-  if (!v.is_number() || is_wall(name)) return;
-  out[name] = {v.get<double>(), v.dump(), unit};
+  if (!(v.is_number() || v.is_null()) || is_wall(name)) return;
+  out[name] = v.is_null() ? DiffValue{NAN, "null", unit} : DiffValue{v.get<double>(), v.dump(), unit};
 }
 
 }  // namespace
@@ -264,9 +266,15 @@ struct Tolerance {
   std::optional<double> percent;  // nullopt: ignore
 };
 
-std::string show(const DiffValue* v) {
+// A value as people read it ("9.39 Gbit/s"); `other` is the value it is compared with: when both
+// read the same at that precision the exact values are shown instead, so a change stays visible.
+std::string show(const DiffValue* v, const DiffValue* other = nullptr) {
   if (!v) return "(absent)";
-  return v->text + (v->unit.empty() || v->unit == "1" ? "" : " " + v->unit);
+  if (!std::isfinite(v->value)) return v->text == "null" ? "n/a" : v->text;
+  const std::string human = format_si(v->value, v->unit);
+  if (other && std::isfinite(other->value) && other->text != v->text && format_si(other->value, other->unit) == human)
+    return v->text + (v->unit.empty() || v->unit == "1" ? "" : " " + v->unit);
+  return human;
 }
 
 }  // namespace
@@ -380,7 +388,7 @@ int cmd_diff(const std::vector<std::string>& args, const po::variables_map& vm) 
       const double delta = vb->value - va->value;
       const double rel = va->value == 0 ? INFINITY : delta / std::fabs(va->value) * 100.0;
       const bool fail = !(std::fabs(delta) <= *tol / 100.0 * std::fabs(va->value));
-      lines.push_back({prefix + name, show(va), show(vb), std::isfinite(rel) ? fmt::format("{:+.4g}%", rel) : "new",
+      lines.push_back({prefix + name, show(va, vb), show(vb, va), std::isfinite(rel) ? fmt::format("{:+.4g}%", rel) : "new",
                        tol_text, fail});
     }
   }

@@ -57,6 +57,14 @@ TEST(StatsRegistry, MetricsCarryUnitsAndRefuseDuplicates) {
   EXPECT_THROW(st.counter("x.frames", "frames", "again"), std::logic_error);
 }
 
+TEST(StatsRegistry, AnEmptyHistogramHasNoQuantilesNotZero) {
+  StatsRegistry st;
+  st.histogram("x.lat", "ps", "latency");
+  auto j = st.metrics_json();
+  EXPECT_EQ(j["x.lat"]["count"], 0);
+  for (const char* k : {"mean", "min", "p50", "p90", "p99", "p99.9", "max"}) EXPECT_TRUE(j["x.lat"][k].is_null()) << k;
+}
+
 TEST(StatsRegistry, TimeSeriesCsvHasOneRowPerSample) {
   StatsRegistry st;
   double v = 0;

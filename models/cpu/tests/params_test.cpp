@@ -26,7 +26,7 @@ TEST(CpuParams, SchemaListsEveryKeyWithItsUnitAndDefault) {
       {"host_b.cpu.cost.syscall", ParamType::Cycles, "500cycles"},
       {"host_b.cpu.cost.interrupt_entry", ParamType::Cycles, "1000cycles"},
       {"host_b.cpu.cost.context_switch", ParamType::Cycles, "6000cycles"},
-      {"host_b.cpu.cost.copy_per_byte", ParamType::Real, "0.29999999999999999"},
+      {"host_b.cpu.cost.copy_per_byte", ParamType::Real, "0.3"},
       {"host_b.cpu.cost.checksum_per_byte", ParamType::Real, "0.25"},
       {"host_b.cpu.cost.cache_miss", ParamType::Cycles, "250cycles"},
       {"host_b.cpu.cost.wakeup", ParamType::Cycles, "3000cycles"},
