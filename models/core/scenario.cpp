@@ -1,5 +1,7 @@
 #include "core/scenario.h"
 
+#include "core/file.h"
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -580,15 +582,14 @@ LoadResult load_scenario_text(const std::string& text, const std::string& name, 
 }
 
 LoadResult load_scenario_file(const std::string& path, const Catalog& catalog, const LoadOptions& opts) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string reason;
+  auto text = read_whole_file(path, reason);
+  if (!text) {
     LoadResult r;
-    r.errors.push_back({path, "", "cannot open the scenario file"});
+    r.errors.push_back({path, "", "cannot read the scenario file: " + reason});
     return r;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_scenario_text(ss.str(), path, catalog, opts);
+  return load_scenario_text(*text, path, catalog, opts);
 }
 
 }  // namespace hostwire

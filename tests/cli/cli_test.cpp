@@ -52,7 +52,14 @@ TEST(Cli, BadFlagsAndCommandsExitTwo) {
   EXPECT_EQ(run_hostwire("run " + kQuickstart + " --bogus").code, 2);
   auto missing = run_hostwire("check /nonexistent/x.yaml");
   EXPECT_EQ(missing.code, 2);
-  EXPECT_NE(missing.output.find("/nonexistent/x.yaml: cannot open the scenario file"), std::string::npos);
+  EXPECT_NE(missing.output.find("/nonexistent/x.yaml: cannot read the scenario file: No such file or directory"),
+            std::string::npos)
+      << missing.output;
+  auto folder = run_hostwire("check " + tmp_dir("a_folder"));
+  EXPECT_EQ(folder.code, 2);
+  EXPECT_NE(folder.output.find("cannot read the scenario file: Is a directory"), std::string::npos) << folder.output;
+  auto unreadable_report = run_hostwire("diff " + kQuickstart + " " + tmp_dir("a_folder"));
+  EXPECT_EQ(unreadable_report.code, 2);
   auto log = run_hostwire("run " + kQuickstart + " --log link0=loud --out " + tmp_dir("log"));
   EXPECT_EQ(log.code, 2);
   EXPECT_NE(log.output.find("--log"), std::string::npos);
@@ -260,7 +267,7 @@ TEST(Cli, HostileScenarioFilesFailCleanlyNamingTheFile) {
   }
   auto missing = run_hostwire("check " + d + "/missing.yaml");
   EXPECT_EQ(missing.code, 2);
-  EXPECT_NE(missing.output.find("missing.yaml: cannot open"), std::string::npos);
+  EXPECT_NE(missing.output.find("missing.yaml: cannot read the scenario file: No such file or directory"), std::string::npos);
 }
 
 TEST(Cli, VcdFromScenarioPatternsOrFlag) {

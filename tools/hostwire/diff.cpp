@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/file.h"
 #include "core/params.h"
 #include "core/si.h"
 #include "tools/hostwire/commands.h"
@@ -116,12 +117,10 @@ bool parse_tolerance(const std::string& text, std::optional<double>& percent) {
 namespace {
 
 std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw BadInput{"cannot read " + p.string()};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw BadInput{"cannot read " + p.string()};
-  return ss.str();
+  std::string reason;
+  auto text = read_whole_file(p.string(), reason);
+  if (!text) throw BadInput{"cannot read " + p.string() + ": " + reason};
+  return *text;
 }
 
 std::vector<std::vector<std::string>> parse_csv(const std::string& text) {

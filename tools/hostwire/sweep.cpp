@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/file.h"
 #include "core/sweep_grid.h"
 #include "platforms/catalog.h"
 #include "tools/report/html_report.h"
@@ -113,13 +114,14 @@ std::optional<std::string> report_param(const json& params, const std::string& k
 }
 
 std::optional<json> read_json(const fs::path& p, std::string* error = nullptr) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    if (error) *error = "cannot open " + p.string();
+  std::string reason;
+  const auto text = read_whole_file(p.string(), reason);
+  if (!text) {
+    if (error) *error = "cannot read " + p.string() + ": " + reason;
     return std::nullopt;
   }
   try {
-    return json::parse(in);
+    return json::parse(*text);
   } catch (const std::exception& e) {
     if (error) *error = p.string() + ": not valid JSON: " + e.what();
     return std::nullopt;
