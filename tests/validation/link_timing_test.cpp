@@ -5,11 +5,13 @@
 #include "core/scenario.h"
 #include "platforms/catalog.h"
 #include "support/simulate.h"
+#include "support/validation_row.h"
 
 using namespace hostwire;
 
 namespace {
 
+using hostwire::testing::record_validation_row;
 using hostwire::testing::simulate;
 
 std::string line_rate(const std::string& frame_size) {
@@ -24,6 +26,9 @@ TEST(LinkTiming, BackToBack64ByteFramesAt10G) {
   // 10e9 / ((8 + 64 + 12) * 8) = 14,880,952.38 frames per second.
   double frames = run.ctx->stats().value("workloads.w.rx_frames");
   EXPECT_NEAR(frames, 14'880'952, 1.0);
+  EXPECT_TRUE(record_validation_row({"Ethernet framing, 64 B frames at 10 Gbit/s, frames in 1 s",
+                                     "10e9 / ((8 + 64 + 12) x 8)", "IEEE 802.3: preamble+SFD 8 B, IFG 12 B", frames,
+                                     10e9 / ((8 + 64 + 12) * 8), 1e-6, "frames"}));
 }
 
 TEST(LinkTiming, BackToBack1518ByteFramesAt10G) {
@@ -31,6 +36,9 @@ TEST(LinkTiming, BackToBack1518ByteFramesAt10G) {
   // 10e9 / ((8 + 1518 + 12) * 8) = 812,743.8 frames per second.
   double frames = run.ctx->stats().value("workloads.w.rx_frames");
   EXPECT_NEAR(frames, 812'743, 1.0);
+  EXPECT_TRUE(record_validation_row({"Ethernet framing, 1518 B frames at 10 Gbit/s, frames in 1 s",
+                                     "10e9 / ((8 + 1518 + 12) x 8)", "IEEE 802.3: preamble+SFD 8 B, IFG 12 B", frames,
+                                     10e9 / ((8 + 1518 + 12) * 8), 2e-6, "frames"}));
 }
 
 TEST(LinkTiming, OneWayLatencyIsSerialisationPlusPropagationToThePicosecond) {

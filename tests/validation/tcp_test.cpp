@@ -23,12 +23,14 @@
 #include "platforms/catalog.h"
 #include "support/in_child.h"
 #include "support/tshark.h"
+#include "support/validation_row.h"
 
 using namespace hostwire;
 
 namespace {
 
 using hostwire::testing::in_child;
+using hostwire::testing::record_validation_row;
 
 // A platform elaborated from scenario text, simulated in steps so a test can read counters
 // at chosen times (the scenario's duration is ignored).
@@ -93,6 +95,9 @@ TEST(Tcp, OneBulkFlowAt10GbpsReachesTheEthernetGoodputWithSoftwareSegmentationAn
     std::printf("nic.tso %s: steady-state goodput %.6g bit/s (%.4f of 1448/1538 x 10 Gbps)\n", tso.c_str(), g,
                 g / kTcpLineGoodput);
     EXPECT_NEAR(g, kTcpLineGoodput, 0.005 * kTcpLineGoodput);
+    record_validation_row({fmt::format("TCP goodput, one flow at 10 Gbit/s, {}", tso == "true" ? "TSO" : "software segmentation"),
+                           "1448/1538 x 10 Gbit/s", "TCP/IP over Ethernet: 1448 B of payload per 1538 B frame time", g,
+                           kTcpLineGoodput, 0.005, "bit/s"});
     EXPECT_EQ(r["retransmitted"].get<double>(), 0);
     // The setting reached the NIC: super-frames with TSO, none without.
     if (tso == "false") EXPECT_EQ(r["tso_frames"].get<double>(), 0);
@@ -170,6 +175,9 @@ TEST(Tcp, NewRenoUnderRandomLossFollowsTheMathisModel) {
     EXPECT_GT(per_ack, 1.5);
     EXPECT_LE(per_ack, 2.0);
     EXPECT_NEAR(g / mathis(1), 1.0, 0.3);
+    record_validation_row({fmt::format("NewReno goodput under random loss p = {}", c.p),
+                           "Mathis model, C = sqrt(3/2): MSS / RTT x sqrt(3 / (2p))",
+                           "Mathis, Semke, Mahdavi, Ott, CCR 1997 (RTT measured, srtt)", g, mathis(1), 0.3, "bit/s"});
   }
 }
 
@@ -227,6 +235,12 @@ TEST(Tcp, TsharkCountsTheRetransmissionsOfALossyRunAndFindsNoMalformedFrameOrBad
               t.any_retransmission, r["retransmitted"].get<double>());
   EXPECT_GT(r["retransmitted"].get<double>(), 20);
   EXPECT_EQ(static_cast<double>(t.any_retransmission), r["retransmitted"].get<double>());
+  record_validation_row({"TCP retransmissions of a lossy run (1 % loss, 1 Gbit/s)", "tshark's retransmission labels in the capture",
+                         "Wireshark's TCP analysis (tcp.analysis.retransmission, fast_retransmission, out_of_order)",
+                         r["retransmitted"].get<double>(), static_cast<double>(t.any_retransmission), 0, "segments"});
+  record_validation_row({"TCP lost segments tshark sees in a lossy capture", "none (the sender-side capture holds every "
+                         "segment sent)", "Wireshark's TCP analysis (tcp.analysis.lost_segment)",
+                         static_cast<double>(t.lost_segment), 0, 0, "segments"});
   std::filesystem::remove_all(dir);
 }
 
