@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   tshark gtkwave python3 hyperfine
   clang libclang-rt-14-dev
-  chromium jq
+  chromium jq libjs-dygraphs
   slurm-wlm munge
 )
 

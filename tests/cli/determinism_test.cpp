@@ -39,6 +39,11 @@ std::map<std::string, std::string> run(const fs::path& scenario, const std::stri
       j.erase("wall");
       j.erase("provenance");  // the command line and date differ by design
       files[name] = j.dump();
+    } else if (name == "report.html") {
+      std::string page = slurp(e.path());  // its provenance table too (the page shows report.json's)
+      const auto p = page.find("<table class=\"provenance\">");
+      if (p != std::string::npos) page.erase(p, page.find("</table>", p) + 8 - p);
+      files[name] = page;
     } else {
       files[name] = slurp(e.path());
     }

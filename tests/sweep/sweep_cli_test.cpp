@@ -3,7 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,6 +41,31 @@ std::vector<std::string> split(const std::string& s, char sep) {
   std::stringstream ss(s);
   for (std::string f; std::getline(ss, f, sep);) out.push_back(f);
   return out;
+}
+
+// The tables of a page (where numbers are formatted for people), without the inlined scripts.
+std::string sweep_test_tables(const std::string& page) {
+  std::string out;
+  for (size_t p = page.find("<table"); p != std::string::npos; p = page.find("<table", p + 1))
+    out += page.substr(p, page.find("</table>", p) - p) + "\n";
+  return out;
+}
+
+// Renders `page` in headless Chromium and returns its DOM after the scripts ran ("" when
+// chromium is absent); `errors` gets the console, uncaught and CSP lines of its log.
+std::string sweep_test_render(const std::string& page, const std::string& dir, std::string& errors) {
+  if (!fs::exists("/usr/bin/chromium")) return "";
+  const std::string cmd = "timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run "
+                          "--disable-background-networking --disable-component-update --disable-dev-shm-usage "
+                          "--user-data-dir='" + dir + "/profile' --enable-logging=stderr --v=0 --dump-dom 'file://" +
+                          page + "' >'" + dir + "/dom.out' 2>'" + dir + "/dom.err' </dev/null";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  std::istringstream log(hostwire::testing::slurp(dir + "/dom.err"));
+  for (std::string l; std::getline(log, l);)
+    if (l.find("CONSOLE") != std::string::npos || l.find("Uncaught") != std::string::npos ||
+        l.find("Refused to") != std::string::npos || l.find("Content Security Policy") != std::string::npos)
+      errors += l + "\n";
+  return hostwire::testing::slurp(dir + "/dom.out");
 }
 
 const std::string kQuickstart = HOSTWIRE_SOURCE_DIR "/scenarios/quickstart.yaml";
@@ -83,8 +110,39 @@ TEST(Sweep, FourPointGridGivesFourRowsAndPointRunMatches) {
   EXPECT_EQ(manifest["points"][3]["overrides"][0], "link0.rate=10Gbps");
   std::ifstream html(d + "/sweep.html");
   std::string page((std::istreambuf_iterator<char>(html)), {});
-  EXPECT_NE(page.find("<svg"), std::string::npos);
-  EXPECT_NE(page.find("workloads.blast.rx_throughput"), std::string::npos);
+  // A chart per metric column, workload metrics first, axis titles with their units in words.
+  const size_t columns = header.size() - 4;
+  size_t charts = 0;
+  for (size_t p = page.find("<div class=\"chart\" role"); p != std::string::npos;
+       p = page.find("<div class=\"chart\" role", p + 1))
+    ++charts;
+  EXPECT_EQ(charts, columns);
+  const auto first_h2 = page.find("<h2>");
+  EXPECT_EQ(page.substr(first_h2, 14), "<h2>workloads.") << page.substr(first_h2, 80);
+  EXPECT_LT(page.find("<h2>workloads.blast.rx_throughput</h2>"), page.find("<h2>link0.a_to_b.throughput</h2>"));
+  EXPECT_NE(page.find("&quot;ylabel&quot;:&quot;rx throughput (Gbit/s)&quot;"), std::string::npos);
+  EXPECT_NE(page.find("&quot;ylabel&quot;:&quot;latency p99 (us)&quot;"), std::string::npos);
+  EXPECT_NE(page.find("&quot;ylabel&quot;:&quot;utilisation (%)&quot;"), std::string::npos);
+  EXPECT_NE(page.find("&quot;xticks&quot;:[&quot;1Gbps&quot;,&quot;10Gbps&quot;]"), std::string::npos);
+  // Two axes: a heatmap per column, numbers through the SI formatter (no "2.63402e+09 ps").
+  const std::string tables = sweep_test_tables(page);
+  size_t heatmaps = 0;
+  for (size_t p = page.find("<table class=\"heatmap\""); p != std::string::npos;
+       p = page.find("<table class=\"heatmap\"", p + 1))
+    ++heatmaps;
+  EXPECT_EQ(heatmaps, columns);
+  EXPECT_EQ(tables.find("e+"), std::string::npos) << tables;
+  EXPECT_NE(tables.find(" Gbit/s</td>"), std::string::npos);
+  EXPECT_NE(tables.find(" us</td>"), std::string::npos);
+  std::string errors;
+  const std::string dom = sweep_test_render(d + "/sweep.html", d, errors);
+  if (!dom.empty()) {  // headless Chromium draws every chart, with no console error
+    EXPECT_EQ(errors, "");
+    size_t drawn = 0;
+    for (size_t p = dom.find("data-ink=\""); p != std::string::npos; p = dom.find("data-ink=\"", p + 1))
+      drawn += std::isdigit(static_cast<unsigned char>(dom[p + 10])) && dom.substr(p + 10, 2) != "0\"";
+    EXPECT_EQ(drawn, columns);
+  }
 
   // A point run alone gives the same report (the wall-clock block aside).
   const std::string alone = tmp_dir("alone");
@@ -149,6 +207,10 @@ TEST(Sweep, FailingPointIsRecordedAndDoesNotStopTheSweep) {
   ASSERT_EQ(csv.size(), 3u);
   EXPECT_EQ(split(csv[1], ',')[2], "ok");
   EXPECT_EQ(split(csv[2], ',')[2], "failed");
+  // The failed point's values are missing on the page, not 0.
+  const std::string page = hostwire::testing::slurp(d + "/sweep.html");
+  EXPECT_NE(sweep_test_tables(page).find("<td class=\"na\">n/a</td>"), std::string::npos);
+  EXPECT_NE(page.find(",null]"), std::string::npos);  // and a gap in the chart
   r = run_hostwire("sweep --collect " + d);
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("failed: point 1"), std::string::npos) << r.output;

@@ -27,7 +27,8 @@
 #include "core/file.h"
 #include "core/sweep_grid.h"
 #include "platforms/catalog.h"
-#include "tools/report/html_report.h"
+#include "core/si.h"
+#include "tools/report/charts.h"
 #include "tools/hostwire/commands.h"
 #include "tools/hostwire/slurm.h"
 
@@ -178,12 +179,6 @@ std::string csv_field(const std::string& s) {
 
 
 std::string num_text(const json& v) { return v.is_number() ? v.dump() : std::string(); }
-
-std::string fmt_value(double v, const std::string& unit) {
-  if (!std::isfinite(v)) return "-";
-  std::string u = unit == "1" ? "" : " " + unit;
-  return fmt::format("{:.6g}{}", v, u);
-}
 
 // ---------------------------------------------------------------------------------------------
 // The manifest and the state of each point
@@ -336,8 +331,10 @@ std::vector<std::pair<Headline, json>> headline_metrics(const json& report) {
         (ends_with(last, "throughput") || ends_with(last, "rx_frame_rate") || ends_with(last, "utilisation"))) {
       out.push_back({{name, unit}, m["value"]});
     } else if (m.contains("p50") && ends_with(last, "latency")) {
-      out.push_back({{name + ".p50", unit}, m["p50"]});
-      if (m.contains("p99")) out.push_back({{name + ".p99", unit}, m["p99"]});
+      // An empty histogram has no quantiles (null, or 0 from older reports): missing, not 0.
+      const bool empty = m.value("count", json()) == 0;
+      out.push_back({{name + ".p50", unit}, empty ? json() : m["p50"]});
+      if (m.contains("p99")) out.push_back({{name + ".p99", unit}, empty ? json() : m["p99"]});
     }
   }
   return out;
@@ -362,7 +359,10 @@ Table gather(const Manifest& m, const std::vector<PointState>& states) {
       t.cells[i][h.column()] = v;
     }
   }
-  for (auto& [_, h] : cols) t.columns.push_back(h);
+  // The workloads' own metrics (rx_throughput, latency, response rate) before component counters.
+  for (bool workload : {true, false})
+    for (auto& [_, h] : cols)
+      if ((h.name.rfind("workloads.", 0) == 0) == workload) t.columns.push_back(h);
   return t;
 }
 
@@ -385,82 +385,42 @@ std::string render_csv(const Manifest& m, const std::vector<PointState>& states,
   return out;
 }
 
-// A tick label with an SI prefix: 2.5e10 -> "25G", 0.25 -> "0.25".
-std::string si_text(double v) {
-  static const std::pair<double, const char*> kPrefixes[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
-  for (const auto& [scale, prefix] : kPrefixes)
-    if (std::fabs(v) >= scale) return fmt::format("{:.4g}{}", v / scale, prefix);
-  return fmt::format("{:.4g}", v);
-}
-
 double to_double(const json& v) { return v.is_number() ? v.get<double>() : NAN; }
 
-std::string svg_plot(const std::string& x_name, const std::vector<std::string>& x_labels,
-                     const std::vector<std::pair<std::string, std::vector<double>>>& lines, const Headline& h) {
-  static const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
-  const double W = 640, H = 300, L = 80, R = 20, T = 20, B = 50;
-  double lo = 0, hi = 0;
-  bool any = false;
-  for (const auto& [_, ys] : lines)
-    for (double y : ys)
-      if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y), any = true;
-  if (!any || hi == lo) hi = lo + 1;
-  const double span = hi - lo;
-  hi += span * 0.05;
-  const size_t nx = x_labels.size();
-  auto X = [&](size_t i) { return nx <= 1 ? L + (W - L - R) / 2 : L + (W - L - R) * double(i) / double(nx - 1); };
-  auto Y = [&](double y) { return T + (H - T - B) * (1 - (y - lo) / (hi - lo)); };
-  std::string s = fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" "
-      "font-family=\"sans-serif\" font-size=\"11\">\n",
-      W, H + 18.0 * double(lines.size() > 1 ? lines.size() : 0), W, H + 18.0 * double(lines.size() > 1 ? lines.size() : 0));
-  s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", L, T, W - L - R,
-                   H - T - B);
-  for (int i = 0; i <= 4; ++i) {
-    const double y = lo + (hi - lo) * i / 4;
-    s += fmt::format("<line x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#ddd\"/>", L, W - R, Y(y), Y(y));
-    s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", L - 4, Y(y) + 4,
-                     html::escape(si_text(y)));
+// A fraction named *utilisation reads in percent.
+bool in_percent(const Headline& h) { return h.unit == "1" && ends_with(last_component(h.name), "utilisation"); }
+
+// The y axis in words: "workloads.rx.rx_throughput" -> "rx throughput", "...latency.p99" ->
+// "latency p99".
+std::string quantity_words(const std::string& name) {
+  std::string last = last_component(name);
+  if (last == "p50" || last == "p99") {
+    const std::string base = name.substr(0, name.size() - last.size() - 1);
+    last = last_component(base) + " " + last;
   }
-  for (size_t i = 0; i < nx; ++i)
-    s += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", X(i), H - B + 16,
-                     html::escape(x_labels[i]));
-  s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", L + (W - L - R) / 2, H - B + 34,
-                   html::escape(x_name));
-  s += fmt::format("<text x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text>\n",
-                   T + (H - T - B) / 2, T + (H - T - B) / 2, html::escape(h.unit));
-  for (size_t li = 0; li < lines.size(); ++li) {
-    const char* color = kColors[li % 8];
-    const auto& ys = lines[li].second;
-    std::string pts;
-    auto flush = [&] {
-      if (!pts.empty())
-        s += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n", color, pts);
-      pts.clear();
-    };
-    for (size_t i = 0; i < ys.size(); ++i) {
-      if (!std::isfinite(ys[i])) {
-        flush();
-        continue;
-      }
-      pts += fmt::format("{}{:.1f},{:.1f}", pts.empty() ? "" : " ", X(i), Y(ys[i]));
-      s += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\"/>", X(i), Y(ys[i]), color);
-    }
-    flush();
-    if (lines.size() > 1)
-      s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
-                       L, H + 18.0 * double(li) + 2, color, L + 16, H + 18.0 * double(li) + 11, html::escape(lines[li].first));
+  std::replace(last.begin(), last.end(), '_', ' ');
+  return last;
+}
+
+bool all_numbers(const std::vector<std::string>& values) {
+  for (const auto& v : values) {
+    char* end = nullptr;
+    std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0') return false;
   }
-  return s + "</svg>\n";
+  return !values.empty();
 }
 
 std::string render_html(const Manifest& m, const std::vector<PointState>& states, const Table& t) {
   const std::string scenario = m.doc.value("scenario", "");
-  std::string s =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>hostwire sweep: " + html::escape(scenario) +
-      "</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;margin:"
-      "0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}th{background:#f4f4f4}"
-      "td.l,th.l{text-align:left}.failed{color:#b00}.missing{color:#a60}</style></head><body>\n";
+  std::string s = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"" +
+                  html::content_security_policy() + "\">\n<title>hostwire sweep: " + html::escape(scenario) +
+                  "</title>\n<style>body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1000px;padding:16px 24px;"
+                  "color:#1d2430}table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:13px}"
+                  "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}"
+                  "th{background:#f4f4f4}td.l,th.l{text-align:left}.failed{color:#b00}.missing{color:#a60}"
+                  "td.na{color:#777}caption{text-align:left;font-weight:600;padding:4px 0}\n" +
+                  html::chart_css() + "</style></head><body>\n";
   size_t ok = 0;
   for (const auto& st : states) ok += st.status == "ok";
   s += "<h1>Sweep of " + html::escape(scenario) + "</h1>\n";
@@ -470,7 +430,8 @@ std::string render_html(const Manifest& m, const std::vector<PointState>& states
       s += std::string(" --") + flag + ":";
       for (const auto& x : m.doc[flag]) s += " <code>" + html::escape(x.get<std::string>()) + "</code>";
     }
-  s += "</p>\n<h2>Points</h2>\n<table><tr><th>point</th>";
+  s += " Values of points that are not ok are shown as n/a. Drag across a plot to zoom, double-click to reset.</p>\n";
+  s += "<details><summary>Points</summary>\n<table><tr><th>point</th>";
   for (const auto& k : m.axis_keys) s += "<th class=\"l\">" + html::escape(k) + "</th>";
   s += "<th class=\"l\">status</th></tr>\n";
   for (size_t i = 0; i < m.points.size(); ++i) {
@@ -479,9 +440,10 @@ std::string render_html(const Manifest& m, const std::vector<PointState>& states
     s += "<td class=\"l " + states[i].status + "\">" + html::escape(states[i].status) +
          (states[i].error.empty() ? "" : ": " + html::escape(first_line(states[i].error))) + "</td></tr>\n";
   }
-  s += "</table>\n";
+  s += "</table></details>\n";
 
-  // Metric against the first axis, one line per combination of the other axes.
+  // Metric against the first axis, one line per combination of the other axes; with exactly two
+  // axes also a heatmap of the grid.
   const size_t n0 = m.axis_values.empty() ? 1 : m.axis_values[0].size();
   const size_t rest = n0 == 0 ? 0 : m.points.size() / n0;
   std::vector<std::string> line_labels(rest);
@@ -491,33 +453,65 @@ std::string render_html(const Manifest& m, const std::vector<PointState>& states
       label += (label.empty() ? "" : " ") + m.points[r].values[a].first + "=" + m.points[r].values[a].second;
     line_labels[r] = label.empty() ? "all" : label;
   }
-  const std::string x_name = m.axis_keys.empty() ? "" : m.axis_keys[0];
-  const std::vector<std::string> x_labels = m.axis_values.empty() ? std::vector<std::string>{} : m.axis_values[0];
+  const std::string x_name = m.axis_keys.empty() ? "point" : m.axis_keys[0];
+  const std::vector<std::string> x_labels =
+      m.axis_values.empty() ? std::vector<std::string>{"0"} : m.axis_values[0];
+  const bool numeric_x = all_numbers(x_labels);
   for (const auto& c : t.columns) {
-    std::vector<std::pair<std::string, std::vector<double>>> lines;
+    const bool percent = in_percent(c);
+    std::vector<std::vector<double>> lines;
+    double peak = 0;
     for (size_t r = 0; r < rest; ++r) {
       std::vector<double> ys(n0, NAN);
       for (size_t i = 0; i < n0; ++i) {
         const size_t k = i * rest + r;
         if (k >= m.points.size()) continue;
         auto it = t.cells[k].find(c.column());
-        if (it != t.cells[k].end()) ys[i] = to_double(it->second);
+        if (it != t.cells[k].end()) ys[i] = to_double(it->second) * (percent ? 100 : 1);
+        if (std::isfinite(ys[i])) peak = std::max(peak, std::abs(ys[i]));
       }
-      lines.emplace_back(line_labels[r], std::move(ys));
+      lines.push_back(std::move(ys));
     }
-    s += "<h2>" + html::escape(c.name) + " [" + html::escape(c.unit) + "]</h2>\n";
-    s += svg_plot(x_name, x_labels, lines, c);
-    s += "<table><tr><th class=\"l\"></th>";
-    for (const auto& x : x_labels) s += "<th>" + html::escape(x_name + "=" + x) + "</th>";
-    s += "</tr>\n";
-    for (const auto& [label, ys] : lines) {
-      s += "<tr><th class=\"l\">" + html::escape(label) + "</th>";
-      for (double y : ys) s += "<td>" + html::escape(fmt_value(y, c.unit)) + "</td>";
+    const std::string unit = percent ? "%" : c.unit;
+    const html::AxisScale scale = percent ? html::AxisScale{1, "%"} : html::axis_scale(peak, unit);
+    html::Chart chart;
+    chart.title = c.name;
+    chart.x_title = x_name;
+    chart.y_title = html::axis_title(quantity_words(c.name), scale.unit);
+    chart.series = line_labels;
+    for (size_t i = 0; i < n0; ++i) chart.x.push_back(numeric_x ? std::strtod(x_labels[i].c_str(), nullptr) : double(i));
+    if (!numeric_x) chart.x_categories = x_labels;
+    for (const auto& ys : lines) {
+      auto& y = chart.y.emplace_back();
+      for (double v : ys) y.push_back(v / scale.factor);
+    }
+    chart.points = true;
+    s += "<h2>" + html::escape(c.name) + "</h2>\n" + html::chart(chart);
+    if (m.axis_keys.size() == 2) {
+      html::Heatmap h;
+      h.title = c.name + " over " + m.axis_keys[0] + " and " + m.axis_keys[1];
+      h.x_name = m.axis_keys[0];
+      h.y_name = m.axis_keys[1];
+      h.unit = unit;
+      h.x_values = x_labels;
+      h.y_values = m.axis_values[1];
+      h.cells.assign(rest, {});
+      for (size_t r = 0; r < rest; ++r) h.cells[r] = lines[r];
+      s += html::heatmap(h);
+    } else {
+      s += "<table><tr><th class=\"l\"></th>";
+      for (const auto& x : x_labels) s += "<th>" + html::escape(x_name + "=" + x) + "</th>";
       s += "</tr>\n";
+      for (size_t r = 0; r < rest; ++r) {
+        s += "<tr><th class=\"l\">" + html::escape(line_labels[r]) + "</th>";
+        for (double y : lines[r])
+          s += std::isfinite(y) ? "<td>" + html::escape(format_si(y, unit)) + "</td>" : "<td class=\"na\">n/a</td>";
+        s += "</tr>\n";
+      }
+      s += "</table>\n";
     }
-    s += "</table>\n";
   }
-  return s + "</body></html>\n";
+  return s + html::chart_scripts() + "</body></html>\n";
 }
 
 // The command that runs point k (also printed for missing points).

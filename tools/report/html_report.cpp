@@ -12,339 +12,14 @@
 
 #include <fmt/format.h>
 
+#include "core/si.h"
+#include "tools/report/charts.h"
+
 namespace hostwire {
-namespace html {
-namespace {
-
-// How a unit is displayed: the factor to its display unit, and whether an SI prefix applies
-// (and is written attached, "Gbit/s", or spaced, "14.88 M frames/s").
-struct UnitStyle {
-  double factor = 1;
-  std::string unit;
-  bool prefixable = true;
-  bool attach = true;
-};
-
-UnitStyle style_of(const std::string& unit) {
-  if (unit == "ps") return {1e-12, "s", true, true};
-  if (unit == "ns") return {1e-9, "s", true, true};
-  if (unit == "us" || unit == "\u00b5s") return {1e-6, "s", true, true};
-  if (unit == "ms") return {1e-3, "s", true, true};
-  if (unit.empty() || unit == "1") return {1, "", false, true};
-  if (unit == "%") return {1, "%", false, true};
-  static const char* const kSymbols[] = {"s", "bit/s", "B", "B/s", "bit", "Hz", "b/s", "bps", "W", "J"};
-  for (const char* s : kSymbols)
-    if (unit == s) return {1, unit, true, true};
-  return {1, unit, true, false};
-}
-
-struct Prefix {
-  int exp;
-  const char* sym;
-};
-constexpr Prefix kPrefixes[] = {{-15, "f"}, {-12, "p"}, {-9, "n"}, {-6, "\u00b5"}, {-3, "m"}, {0, ""},
-                                {3, "k"},   {6, "M"},   {9, "G"},   {12, "T"},    {15, "P"}};
-
-// The prefix for a magnitude (already in display units).
-Prefix prefix_for(double magnitude) {
-  if (!(magnitude > 0) || !std::isfinite(magnitude)) return {0, ""};
-  int e = static_cast<int>(std::floor(std::log10(magnitude) / 3.0)) * 3;
-  e = std::clamp(e, -15, 15);
-  for (const auto& p : kPrefixes)
-    if (p.exp == e) return p;
-  return {0, ""};
-}
-
-std::string unit_text(const Prefix& p, const UnitStyle& st) {
-  if (st.unit.empty()) return p.sym;
-  if (!st.prefixable) return st.unit;
-  if (st.attach) return std::string(p.sym) + st.unit;
-  return *p.sym ? std::string(p.sym) + " " + st.unit : st.unit;
-}
-
-// Four significant digits without exponent for a mantissa in [1, 1000), trailing zeros dropped.
-std::string sig4(double v) {
-  std::string s = fmt::format("{:.4g}", v);
-  if (s == "-0") s = "0";
-  return s;
-}
-
-std::string coord(double v) {
-  std::string s = fmt::format("{:.1f}", v);
-  if (s == "-0.0") s = "0.0";
-  return s;
-}
-
-constexpr const char* kPalette[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                                    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
-constexpr const char* kDashes[] = {"", "6 3", "2 2", "8 3 2 3"};
-
-struct Axis {
-  double lo = 0, hi = 1;
-  bool log = false;
-  std::vector<std::pair<double, std::string>> ticks;  // value (raw units), label
-  std::string unit_label;                             // e.g. "Gbit/s"; empty for log axes (labels carry it)
-  double map(double v, double a, double b) const {    // raw value -> pixel in [a, b]
-    double t = log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
-    return a + t * (b - a);
-  }
-};
-
-Axis linear_axis(double mn, double mx, const std::string& raw_unit, int target_ticks) {
-  const UnitStyle st = style_of(raw_unit);
-  if (!std::isfinite(mx - mn)) {  // values near the limits of double: clamp rather than overflow
-    mn = std::max(mn, -1e300);
-    mx = std::min(mx, 1e300);
-  }
-  if (mn == 0 && mx == 0) mx = 1 / st.factor;  // all zero: show [0, 1 display unit]
-  if (mn == mx) {
-    const double pad = mn == 0 ? 1 / st.factor : std::abs(mn) * 0.1;
-    mn -= pad;
-    mx += pad;
-  }
-  const double raw_step = (mx - mn) / target_ticks;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw_step)));
-  const double norm = raw_step / mag;
-  const double step = (norm < 1.5 ? 1 : norm < 3 ? 2 : norm < 7 ? 5 : 10) * mag;
-  Axis ax;
-  ax.lo = std::floor(mn / step + 1e-9) * step;
-  ax.hi = std::ceil(mx / step - 1e-9) * step;
-  if (ax.hi <= ax.lo) ax.hi = ax.lo + step;
-  const Prefix p = st.prefixable ? prefix_for(std::max(std::abs(ax.lo), std::abs(ax.hi)) * st.factor) : Prefix{0, ""};
-  const double scale = st.factor / std::pow(10.0, p.exp);
-  const double shown_step = step * scale;
-  const int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(shown_step) + 1e-9)));
-  const int n = static_cast<int>(std::llround((ax.hi - ax.lo) / step));
-  for (int i = 0; i <= n; ++i) {
-    const double v = ax.lo + i * step;
-    std::string label = fmt::format("{:.{}f}", v * scale, decimals);
-    if (label.find_first_not_of("-0.") == std::string::npos) label = "0";
-    ax.ticks.emplace_back(v, label);
-  }
-  ax.unit_label = unit_text(p, st);
-  return ax;
-}
-
-Axis log_axis(double mn, double mx, const std::string& raw_unit) {
-  Axis ax;
-  ax.log = true;
-  int lo = static_cast<int>(std::floor(std::log10(mn) + 1e-9));
-  int hi = static_cast<int>(std::ceil(std::log10(mx) - 1e-9));
-  if (hi <= lo) hi = lo + 1;
-  ax.lo = std::pow(10.0, lo);
-  ax.hi = std::pow(10.0, hi);
-  const bool minor = hi - lo <= 3;
-  for (int d = lo; d <= hi; ++d) {
-    for (int m : {1, 2, 5}) {
-      if (m != 1 && (!minor || d == hi)) continue;
-      const double v = m * std::pow(10.0, d);
-      ax.ticks.emplace_back(v, format_si(v, raw_unit));
-    }
-  }
-  return ax;
-}
-
-// Points of one series as polylines in pixel space: gaps at non-finite values, and long series
-// reduced to first/min/max/last per pixel column.
-std::vector<std::vector<std::pair<double, double>>> to_polylines(const PlotSeries& s, const Axis& ax, const Axis& ay,
-                                                                 double x0, double x1, double y0, double y1) {
-  std::vector<std::vector<std::pair<double, double>>> lines(1);
-  const size_t n = std::min(s.x.size(), s.y.size());
-  const bool reduce = n > 2 * static_cast<size_t>(x1 - x0);
-  struct Col {
-    long c = std::numeric_limits<long>::min();
-    std::vector<std::pair<double, double>> pts;
-  } col;
-  auto flush = [&] {
-    auto& out = lines.back();
-    if (col.pts.size() <= 4) {
-      out.insert(out.end(), col.pts.begin(), col.pts.end());
-    } else {
-      size_t imin = 0, imax = 0;
-      for (size_t i = 1; i < col.pts.size(); ++i) {
-        if (col.pts[i].second > col.pts[imin].second) imin = i;  // pixel y grows downwards
-        if (col.pts[i].second < col.pts[imax].second) imax = i;
-      }
-      std::vector<size_t> keep = {0, imin, imax, col.pts.size() - 1};
-      std::sort(keep.begin(), keep.end());
-      keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
-      for (size_t i : keep) out.push_back(col.pts[i]);
-    }
-    col.pts.clear();
-  };
-  for (size_t i = 0; i < n; ++i) {
-    const double x = s.x[i], y = s.y[i];
-    const bool ok = std::isfinite(x) && std::isfinite(y) && (!ax.log || x > 0) && (!ay.log || y > 0);
-    if (!ok) {
-      flush();
-      if (!lines.back().empty()) lines.emplace_back();
-      continue;
-    }
-    const double px = ax.map(x, x0, x1), py = ay.map(y, y0, y1);
-    const long c = reduce ? static_cast<long>(std::floor(px)) : static_cast<long>(i);
-    if (c != col.c) {
-      flush();
-      col.c = c;
-    }
-    col.pts.emplace_back(px, py);
-  }
-  flush();
-  if (lines.back().empty()) lines.pop_back();
-  return lines;
-}
-
-}  // namespace
-
-std::string escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\0': out += "\xef\xbf\xbd"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string format_si(double value, const std::string& unit) {
-  const UnitStyle st = style_of(unit);
-  if (!std::isfinite(value)) return std::isnan(value) ? "n/a" : (value > 0 ? "\u221e" : "-\u221e");
-  const double v = value * st.factor;
-  if (!st.prefixable) return st.unit.empty() ? sig4(v) : sig4(v) + " " + st.unit;
-  Prefix p = prefix_for(std::abs(v));
-  double m = v / std::pow(10.0, p.exp);
-  // 999.96 rounds to "1000": move to the next prefix.
-  if (std::abs(std::stod(fmt::format("{:.4g}", m))) >= 1000 && p.exp < 15) {
-    p = prefix_for(std::abs(v) * 1.001);
-    m = v / std::pow(10.0, p.exp);
-  }
-  const std::string u = unit_text(p, st);
-  return u.empty() ? sig4(m) : sig4(m) + " " + u;
-}
-
-std::string svg_line_plot(const PlotSpec& spec, const std::vector<PlotSeries>& series) {
-  constexpr double W = 960, kLeft = 78, kRight = 24, kTop = 34, kPlotH = 250, kBottom = 52;
-  const double x0 = kLeft, x1 = W - kRight, y0 = kTop + kPlotH, y1 = kTop;  // y0 is the bottom
-
-  // Legend layout: entries flow left to right, wrapping at the plot width.
-  std::vector<std::pair<double, double>> legend_pos;
-  double lx = x0, ly = y0 + kBottom;
-  for (const auto& s : series) {
-    const double w = 34 + 7.0 * static_cast<double>(s.label.size());
-    if (lx + w > x1 && lx > x0) {
-      lx = x0;
-      ly += 18;
-    }
-    legend_pos.emplace_back(lx, ly);
-    lx += w + 12;
-  }
-  const double H = (series.empty() ? y0 + kBottom : ly + 14);
-
-  // Ranges from the finite data.
-  double xmn = std::numeric_limits<double>::infinity(), xmx = -xmn, ymn = xmn, ymx = -xmn;
-  for (const auto& s : series) {
-    const size_t n = std::min(s.x.size(), s.y.size());
-    for (size_t i = 0; i < n; ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (spec.log_x && s.x[i] <= 0)) continue;
-      xmn = std::min(xmn, s.x[i]);
-      xmx = std::max(xmx, s.x[i]);
-      ymn = std::min(ymn, s.y[i]);
-      ymx = std::max(ymx, s.y[i]);
-    }
-  }
-  const bool empty = !(xmn <= xmx);
-
-  std::string o;
-  o += fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" "
-      "height=\"{1}\" role=\"img\" aria-label=\"{2}\">\n",
-      coord(W), coord(H), escape(spec.title));
-  o += fmt::format("<title>{}</title>\n", escape(spec.title));
-  o += fmt::format("<text class=\"title\" x=\"{}\" y=\"20\">{}</text>\n", coord(x0), escape(spec.title));
-  if (empty) {
-    o += fmt::format("<text x=\"{}\" y=\"{}\" class=\"nodata\">no data</text>\n</svg>\n", coord((x0 + x1) / 2),
-                     coord((y0 + y1) / 2));
-    return o;
-  }
-  if (spec.y_from_zero) {
-    ymn = std::min(ymn, 0.0);
-    ymx = std::max(ymx, 0.0);
-  }
-  ymx = std::max(ymx, spec.y_max_at_least);
-  const Axis ax = spec.log_x ? log_axis(xmn, xmx, spec.x_unit) : linear_axis(xmn, xmx, spec.x_unit, 8);
-  const Axis ay = linear_axis(ymn, ymx, spec.y_unit, 5);
-
-  // Grid, ticks and labels.
-  o += "<g class=\"grid\">\n";
-  for (const auto& [v, label] : ay.ticks) {
-    const double py = ay.map(v, y0, y1);
-    o += fmt::format("<line x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", coord(x0), coord(x1), coord(py));
-  }
-  for (const auto& [v, label] : ax.ticks) {
-    const double px = ax.map(v, x0, x1);
-    o += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>\n", coord(px), coord(y1), coord(y0));
-  }
-  o += "</g>\n<g class=\"axis\">\n";
-  o += fmt::format("<line x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", coord(x0), coord(x1), coord(y0));
-  o += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>\n", coord(x0), coord(y1), coord(y0));
-  for (const auto& [v, label] : ay.ticks) {
-    const double py = ay.map(v, y0, y1);
-    o += fmt::format("<text class=\"yt\" x=\"{}\" y=\"{}\">{}</text>\n", coord(x0 - 6), coord(py + 4), escape(label));
-  }
-  for (const auto& [v, label] : ax.ticks) {
-    const double px = ax.map(v, x0, x1);
-    o += fmt::format("<text class=\"xt\" x=\"{}\" y=\"{}\">{}</text>\n", coord(px), coord(y0 + 16), escape(label));
-  }
-  auto axis_title = [](const std::string& name, const std::string& unit) {
-    return unit.empty() ? name : name + " [" + unit + "]";
-  };
-  o += fmt::format("<text class=\"xl\" x=\"{}\" y=\"{}\">{}</text>\n", coord((x0 + x1) / 2), coord(y0 + 36),
-                   escape(axis_title(spec.x_name, ax.log ? "" : ax.unit_label)));
-  o += fmt::format("<text class=\"yl\" transform=\"translate(16 {}) rotate(-90)\">{}</text>\n",
-                   coord((y0 + y1) / 2), escape(axis_title(spec.y_name, ay.unit_label)));
-  o += "</g>\n";
-
-  // Series and legend.
-  for (size_t i = 0; i < series.size(); ++i) {
-    const char* color = kPalette[i % std::size(kPalette)];
-    const char* dash = kDashes[(i / std::size(kPalette)) % std::size(kDashes)];
-    const std::string dash_attr = *dash ? fmt::format(" stroke-dasharray=\"{}\"", dash) : "";
-    o += fmt::format("<g class=\"series\" stroke=\"{}\"{}>\n", color, dash_attr);
-    for (const auto& line : to_polylines(series[i], ax, ay, x0, x1, y0, y1)) {
-      o += "<polyline points=\"";
-      for (size_t k = 0; k < line.size(); ++k) {
-        if (k) o += ' ';
-        o += coord(line[k].first);
-        o += ',';
-        o += coord(line[k].second);
-      }
-      if (line.size() == 1) o += fmt::format(" {},{}", coord(line[0].first + 0.5), coord(line[0].second));
-      o += "\"/>\n";
-    }
-    o += "</g>\n";
-    const auto [px, py] = legend_pos[i];
-    o += fmt::format("<line class=\"lg\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\" stroke=\"{3}\"{4}/>", coord(px),
-                     coord(px + 24), coord(py - 4), color, dash_attr);
-    o += fmt::format("<text class=\"lgt\" x=\"{}\" y=\"{}\">{}</text>\n", coord(px + 30), coord(py),
-                     escape(series[i].label));
-  }
-  o += "</svg>\n";
-  return o;
-}
-
-}  // namespace html
-
 namespace {
 
 using json = nlohmann::ordered_json;
 using html::escape;
-using html::format_si;
 
 std::string str_of(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key)) return "";
@@ -421,29 +96,28 @@ table.headline td.num{font-size:15px}
 .bad{color:#a01b1b;background:#fdecec;border:1px solid #f0b0b0;padding:6px 10px;border-radius:4px}
 .bad ul{margin:4px 0 0;padding-left:20px}
 details{margin:8px 0}summary{cursor:pointer;font-weight:600}
-svg.plot{display:block;max-width:100%;height:auto;margin:10px 0 18px}
-svg.plot text{font:12px system-ui,sans-serif;fill:#2a3140}
-svg.plot .title{font-size:14px;font-weight:600}
-svg.plot .yt{text-anchor:end}svg.plot .xt,svg.plot .xl,svg.plot .yl,svg.plot .nodata{text-anchor:middle}
-svg.plot .grid line{stroke:#e8ebf0;stroke-width:1}svg.plot .axis line{stroke:#5a6270;stroke-width:1}
-svg.plot .series polyline{fill:none;stroke-width:1.6;stroke-linejoin:round}
-svg.plot line.lg{stroke-width:2.5}
+table.provenance td:first-child{white-space:nowrap;color:#5a6270}
 footer{color:#6a7280;font-size:12px;margin:30px 0 10px}
 )css";
 
+// An empty histogram has no quantiles: report.json writes null (or, from older writers, 0 with
+// count 0); either reads "n/a", never 0, which would look like the best value.
+bool empty_histogram(const json& m) { return m.contains("count") && m.at("count").is_number() && m.at("count") == 0; }
+
+std::string quantile_text(const json& m, const char* key) {
+  if (empty_histogram(m) || !m.contains(key) || !m.at(key).is_number()) return "n/a";
+  return format_si(m.at(key).get<double>(), str_of(m, "unit"));
+}
+
 std::string metric_value_text(const json& m) {
-  const std::string unit = str_of(m, "unit");
   if (m.contains("value")) {
     const auto& v = m.at("value");
-    return v.is_number() ? format_si(v.get<double>(), unit) : v.dump();
+    return v.is_number() ? format_si(v.get<double>(), str_of(m, "unit")) : v.is_null() ? "n/a" : v.dump();
   }
-  if (m.contains("count")) {
-    auto q = [&](const char* k) {
-      return m.contains(k) && m.at(k).is_number() ? format_si(m.at(k).get<double>(), unit) : std::string("n/a");
-    };
-    return fmt::format("n={} \u00b7 mean {} \u00b7 p50 {} \u00b7 p99 {} \u00b7 max {}", m.at("count").dump(), q("mean"),
-                       q("p50"), q("p99"), q("max"));
-  }
+  if (m.contains("count"))
+    return fmt::format("n={} \u00b7 mean {} \u00b7 p50 {} \u00b7 p99 {} \u00b7 max {}", m.at("count").dump(),
+                       quantile_text(m, "mean"), quantile_text(m, "p50"), quantile_text(m, "p99"),
+                       quantile_text(m, "max"));
   return "";
 }
 
@@ -453,7 +127,8 @@ std::string metric_exact_text(const json& m) {
   for (const char* k : {"count", "min", "mean", "p50", "p90", "p99", "p99.9", "max"}) {
     if (!m.contains(k)) continue;
     if (!s.empty()) s += " \u00b7 ";
-    s += std::string(k) + " " + m.at(k).dump();
+    const bool missing = std::string(k) != "count" && (empty_histogram(m) || m.at(k).is_null());
+    s += std::string(k) + " " + (missing ? std::string("n/a") : m.at(k).dump());
   }
   return s;
 }
@@ -487,9 +162,11 @@ void headline_section(std::string& o, const json& metrics) {
        "<th>latency p99</th><th>latency max</th></tr>\n";
   for (const auto& p : prefixes) {
     auto cell = [&](const std::string& name, const char* key) -> std::string {
+      if (!metrics.contains(name) || !metrics.at(name).is_object()) return "\u2013";
+      const json& m = metrics.at(name);
+      if (m.contains("count")) return escape(quantile_text(m, key));
       const auto v = number_at(metrics, name, key);
-      if (!v) return "\u2013";
-      return escape(format_si(*v, str_of(metrics.at(name), "unit")));
+      return v ? escape(format_si(*v, str_of(m, "unit"))) : std::string("n/a");
     };
     const std::string label = p.rfind("workloads.", 0) == 0 ? p.substr(10) : p;
     o += "<tr><td><code>" + escape(label) + "</code></td>";
@@ -538,6 +215,11 @@ struct Group {
   std::vector<size_t> members;
 };
 
+// A fraction series (unit "1") named *utilisation is shown in percent.
+bool in_percent(const std::string& name, const std::string& unit) {
+  return unit == "1" && last_component(name) == "utilisation";
+}
+
 void timeseries_section(std::string& o, const StatsRegistry& stats) {
   const auto list = stats.series_list();
   o += "<h2>Time series</h2>\n";
@@ -545,6 +227,7 @@ void timeseries_section(std::string& o, const StatsRegistry& stats) {
     o += "<p class=\"meta\">No time series were sampled.</p>\n";
     return;
   }
+  o += "<p class=\"meta\">Drag across a plot to zoom in on a stretch of time, double-click to zoom out.</p>\n";
   // Category 0: per-flow throughput; 1: link throughput; 2+: by last name component.
   std::vector<Group> groups;
   std::map<std::pair<std::string, std::string>, size_t> index;  // (category key, unit) -> group
@@ -569,31 +252,39 @@ void timeseries_section(std::string& o, const StatsRegistry& stats) {
   }
   const auto& times = stats.sample_times_ps();
   const auto& rows = stats.samples();
-  std::vector<double> xs(times.begin(), times.end());
+  const html::AxisScale xs = html::axis_scale(static_cast<double>(times.back()), "ps");
+  std::vector<double> x;
+  for (const auto t : times) x.push_back(static_cast<double>(t) / xs.factor);
   for (const auto& g : groups) {
     std::vector<std::string> names;
     for (size_t i : g.members) names.push_back(list[i].name);
-    const auto labels = short_labels(names);
-    std::vector<html::PlotSeries> series;
-    for (size_t k = 0; k < g.members.size(); ++k) {
-      html::PlotSeries s;
-      s.label = labels[k];
-      s.x = xs;
-      s.y.reserve(rows.size());
-      for (const auto& row : rows)
-        s.y.push_back(g.members[k] < row.size() ? row[g.members[k]] : std::numeric_limits<double>::quiet_NaN());
-      series.push_back(std::move(s));
+    const bool percent = in_percent(names.front(), g.unit);
+    std::vector<std::vector<double>> ys;
+    double peak = 0;
+    for (size_t member : g.members) {
+      auto& y = ys.emplace_back();
+      for (const auto& row : rows) {
+        const double v = member < row.size() ? row[member] : std::numeric_limits<double>::quiet_NaN();
+        y.push_back(percent ? v * 100 : v);
+        if (std::isfinite(v)) peak = std::max(peak, std::abs(y.back()));
+      }
     }
-    html::PlotSpec spec;
-    spec.title = g.title;
-    spec.x_name = "simulated time";
-    spec.x_unit = "ps";
-    spec.y_name = g.y_name;
-    spec.y_unit = g.unit;
-    o += html::svg_line_plot(spec, series);
+    const html::AxisScale scale = percent ? html::AxisScale{1, "%"} : html::axis_scale(peak, g.unit);
+    for (auto& y : ys)
+      for (auto& v : y) v /= scale.factor;
+    html::Chart c;
+    c.title = percent ? g.title + " (percent busy)" : g.title;
+    c.x_title = html::axis_title("simulated time", xs.unit);
+    c.y_title = html::axis_title(g.y_name, scale.unit);
+    c.series = short_labels(names);
+    c.x = x;
+    c.y = std::move(ys);
+    o += html::chart(c);
   }
 }
 
+// Latency tails: 1 - F(x), the fraction of samples above x, on a log y axis, so p99 and p99.9
+// are as easy to read as the median. Drawn from the histogram's buckets (accurate to 1/64).
 void latency_section(std::string& o, const json& metrics, const StatsRegistry& stats) {
   std::optional<json> own;  // the registry's own metrics, when the report lacks a histogram's unit
   auto unit_of = [&](const std::string& name) {
@@ -618,39 +309,65 @@ void latency_section(std::string& o, const json& metrics, const StatsRegistry& s
   for (const auto& [key, hs] : groups) {
     std::vector<std::string> names;
     int64_t lo = std::numeric_limits<int64_t>::max(), hi = 0;
+    std::vector<std::map<int64_t, double>> tails;  // per histogram: x -> fraction above x
     for (const auto& [name, h] : hs) {
       names.push_back(name);
       lo = std::min(lo, h->min());
       hi = std::max(hi, h->max());
-    }
-    const auto labels = short_labels(names);
-    std::vector<html::PlotSeries> series;
-    for (size_t k = 0; k < hs.size(); ++k) {
-      const Histogram& h = *hs[k].second;
-      html::PlotSeries s;
-      s.label = labels[k];
-      s.x.push_back(static_cast<double>(h.min()));
-      s.y.push_back(0);
+      auto& tail = tails.emplace_back();
+      tail[h->min()] = 1;
       uint64_t cum = 0;
-      for (const auto& [upper, c] : h.bucket_counts()) {
-        cum += c;
+      for (const auto& [upper, n] : h->bucket_counts()) {
+        cum += n;
+        if (cum >= h->count()) break;  // 1 - F = 0 has no place on a log axis
         const auto capped = static_cast<int64_t>(std::min<uint64_t>(upper, INT64_MAX));
-        const auto x = std::clamp<int64_t>(capped, h.min(), h.max());
-        s.x.push_back(static_cast<double>(x));
-        s.y.push_back(static_cast<double>(cum) / static_cast<double>(h.count()));
+        tail[std::clamp<int64_t>(capped, h->min(), h->max())] =
+            1 - static_cast<double>(cum) / static_cast<double>(h->count());
       }
-      series.push_back(std::move(s));
     }
-    html::PlotSpec spec;
-    spec.title = key + " CDF";
-    spec.x_name = key;
-    spec.x_unit = "ps";
-    spec.y_name = "fraction \u2264 x";
-    spec.y_unit = "1";
-    spec.y_max_at_least = 1;
-    spec.log_x = lo > 0 && static_cast<double>(hi) / static_cast<double>(lo) > 50;
-    o += html::svg_line_plot(spec, series);
+    std::map<int64_t, size_t> row_of;  // every x of any histogram, in order
+    for (const auto& t : tails)
+      for (const auto& [x, _] : t) row_of.emplace(x, 0);
+    const html::AxisScale xs = html::axis_scale(static_cast<double>(hi), "ps");
+    html::Chart c;
+    for (auto& [x, r] : row_of) {
+      r = c.x.size();
+      c.x.push_back(static_cast<double>(x) / xs.factor);
+    }
+    for (const auto& t : tails) {
+      auto& y = c.y.emplace_back(c.x.size(), std::numeric_limits<double>::quiet_NaN());
+      for (const auto& [x, f] : t) y[row_of.at(x)] = f;
+    }
+    c.title = key + ": fraction of samples above x";
+    c.x_title = html::axis_title(key, xs.unit);
+    c.y_title = "1 \u2212 F(x)";
+    c.series = short_labels(names);
+    c.log_x = lo > 0 && static_cast<double>(hi) / static_cast<double>(lo) > 50;
+    c.log_y = true;
+    c.connect_gaps = true;
+    o += html::chart(c);
   }
+}
+
+void provenance_section(std::string& o, const json& report) {
+  if (!report.contains("provenance") || !report.at("provenance").is_object()) return;
+  const json& p = report.at("provenance");
+  o += "<table class=\"provenance\">\n";
+  for (const char* key : {"command_line", "overrides", "version", "revision", "host", "date"}) {
+    if (!p.contains(key) || p.at(key).is_null()) continue;
+    const json& v = p.at(key);
+    std::string text;
+    if (v.is_array()) {
+      for (const auto& x : v) text += (text.empty() ? "" : " ") + (x.is_string() ? x.get<std::string>() : x.dump());
+      if (text.empty()) text = "none";
+    } else {
+      text = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    std::string label = key;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    o += "<tr><td>" + escape(label) + "</td><td><code>" + escape(text) + "</code></td></tr>\n";
+  }
+  o += "</table>\n";
 }
 
 void metrics_section(std::string& o, const json& metrics) {
@@ -684,10 +401,10 @@ std::string render_html_report(const nlohmann::ordered_json& report, const Stats
   o.reserve(1 << 16);
   o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // Defence in depth: even injected markup could not run script or load anything.
-  o += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
+  o += "<meta http-equiv=\"Content-Security-Policy\" content=\"" + html::content_security_policy() + "\">\n";
   o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   o += "<title>hostwire report: " + escape(base.empty() ? std::string("(no scenario)") : base) + "</title>\n";
-  o += std::string("<style>") + kCss + "</style>\n</head>\n<body>\n";
+  o += std::string("<style>") + kCss + html::chart_css() + "</style>\n</head>\n<body>\n";
 
   o += "<header>\n<h1>hostwire report: <code>" + escape(file) + "</code></h1>\n";
   if (const std::string d = str_of(scenario, "description"); !d.empty())
@@ -714,6 +431,7 @@ std::string render_html_report(const nlohmann::ordered_json& report, const Stats
     }
     o += "</p>\n";
   }
+  provenance_section(o, report);
   o += "</header>\n";
 
   headline_section(o, metrics);
@@ -729,8 +447,8 @@ std::string render_html_report(const nlohmann::ordered_json& report, const Stats
     for (const auto& [k, v] : report.at("kernel").items()) o += " " + escape(k) + " " + escape(v.dump()) + ";";
     o += "<br>";
   }
-  o += "Generated by hostwire from the same data as report.json and timeseries.csv; this file is self-contained.";
-  o += "</footer>\n</body>\n</html>\n";
+  o += "Generated by hostwire from the same data as report.json and timeseries.csv; this file is self-contained. Plots: dygraphs (MIT licence), inlined.";
+  o += "</footer>\n" + html::chart_scripts() + "</body>\n</html>\n";
   return o;
 }
 
