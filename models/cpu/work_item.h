@@ -33,6 +33,9 @@ struct WorkItem {
   // Runs at the simulated time the work completes. It may submit more work to any core,
   // this one included. Captures of at most 16 bytes stay inside std::function (no allocation).
   std::function<void()> done = nullptr;
+  // Runs when the work first starts on the core (not when it resumes after a preemption):
+  // the driver's NAPI waveform. Left empty unless that waveform is recorded.
+  std::function<void()> started = nullptr;
 };
 
 }  // namespace hostwire::cpu
