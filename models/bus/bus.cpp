@@ -33,7 +33,6 @@ Bus::Bus(sc_core::sc_module_name name, SimContext& ctx, const BusParams& params,
 }
 
 void Bus::dma_in_flight(bool read, Time issue, Time done) {
-  if (!ctx_.vcd().recording(read ? vcd_dma_reads_ : vcd_dma_writes_)) return;  // off: no events
   const int r = read ? 1 : 0, w = read ? 0 : 1;
   dma_edges_.push({issue.ps, r, w});
   dma_edges_.push({done.ps, -r, -w});
@@ -112,7 +111,7 @@ void Bus::b_transport(int initiator, tlm::tlm_generic_payload& gp, sc_core::sc_t
       const Time start = toward.book(issue, c.occupancy, bytes, c.link_bytes, c.tlps);
       delay = to_sc(start + c.occupancy + params_.latency - t0);
       out[r->target]->b_transport(gp, delay);  // the target adds its own time
-      if (r->side == Side::host) dma_in_flight(false, issue, t0 + delay_of(delay));
+      if (r->side == Side::host && ctx_.vcd().recording(vcd_dma_writes_)) dma_in_flight(false, issue, t0 + delay_of(delay));
       HW_LOG(log_, trace, "write {} B to {} +{:#x}: on the link {}, done {}", bytes, r->what, gp.get_address(),
              to_string(start), to_string(t0 + delay_of(delay)));
       break;
@@ -131,7 +130,7 @@ void Bus::b_transport(int initiator, tlm::tlm_generic_payload& gp, sc_core::sc_t
       const Time occupancy = ok ? c.occupancy : params_.bandwidth.time_for_bytes(link_bytes);
       const Time back_start = back.book(ready, occupancy, data, link_bytes, tlps);
       delay = to_sc(back_start + occupancy + params_.latency - t0);
-      if (r->side == Side::host) dma_in_flight(true, issue, t0 + delay_of(delay));
+      if (r->side == Side::host && ctx_.vcd().recording(vcd_dma_reads_)) dma_in_flight(true, issue, t0 + delay_of(delay));
       HW_LOG(log_, trace, "read {} B from {} +{:#x}: requested {}, completions {}, done {}", bytes, r->what,
              gp.get_address(), to_string(start), to_string(back_start), to_string(t0 + delay_of(delay)));
       break;

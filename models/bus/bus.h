@@ -70,6 +70,7 @@ class Bus : public sc_core::sc_module {
   void end_of_elaboration() override;
   // The DMA in-flight waveforms: a transfer to host memory counts from its issue to its
   // completion; both lie ahead when it is booked, so the counts change when time reaches them.
+  // Called only while the signal is recorded (no events otherwise).
   void dma_in_flight(bool read, Time issue, Time done);
   void dma_edge();
 

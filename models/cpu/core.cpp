@@ -154,7 +154,7 @@ void Core::start_next() {
   record_state(t, priority_code(item.priority));
   finish_event_.cancel();
   finish_event_.notify(to_sc(Time{remaining}));
-  if (first_start && item.started) item.started();
+  if (first_start && item.started.fn) item.started.fn(item.started.self, item.started.arg);
 }
 
 void Core::complete() {

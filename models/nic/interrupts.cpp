@@ -34,6 +34,7 @@ Interrupts::Interrupts(SimContext& ctx, const ModerationParams& moderation, int 
 void Interrupts::arm(Vector& vec, Time now) {
   const auto d = vec.moderator.deadline();
   if (d) vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
+  if (!ctx_.vcd().is_open()) return;
   ctx_.vcd().change(vec.vcd_timer, now, d.has_value());
   ctx_.vcd().change(vec.vcd_pending, now, vec.moderator.pending());
 }

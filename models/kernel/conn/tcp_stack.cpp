@@ -464,9 +464,9 @@ void TcpStack::trace_below(Conn& c) {
 
 void TcpStack::trace_engine(Conn& c) {
   auto& vcd = ctx_.vcd();
-  if (!vcd.recording(c.vcd_cwnd) && !vcd.recording(c.vcd_ssthresh) && !vcd.recording(c.vcd_srtt) &&
-      !vcd.recording(c.vcd_send_buffer) && !vcd.recording(c.vcd_receive_buffer))
-    return;
+  if (!vcd.is_open() || (c.vcd_cwnd < 0 && c.vcd_ssthresh < 0 && c.vcd_srtt < 0 && c.vcd_send_buffer < 0 &&
+                             c.vcd_receive_buffer < 0))
+    return;  // tracing off, or none of this conn's signals selected
   const tcp::Connection& t = *c.tcp;
   if (t.state() == tcp::State::listen) return;  // a listener's engine never sends: its windows mean nothing
   const Time now = hostwire::now();

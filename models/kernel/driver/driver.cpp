@@ -134,19 +134,24 @@ void Driver::napi_poll(int v) {
     poll.softirq_work += poll.rx + poll.tx;
   }
   w.done = [this, v] { poll_done(v); };
-  trace_napi(v, NapiState::scheduled);
   const int core = v % cpu_.cores();
-  if (ctx_.vcd().recording(poll.vcd_state) || ctx_.vcd().recording(ksoftirqd_[static_cast<size_t>(core)].vcd_state)) {
+  if (ctx_.vcd().is_open()) {  // tracing off: nothing here, and the item carries no hook
+    trace_napi(v, NapiState::scheduled);
     if (poll.deferred) {
       ++ksoftirqd_[static_cast<size_t>(core)].queued;
       trace_ksoftirqd(core);
     }
-    w.started = [this, v, core, deferred = poll.deferred] {
-      trace_napi(v, NapiState::polling);
-      if (!deferred) return;
-      Ksoftirqd& k = ksoftirqd_[static_cast<size_t>(core)];
-      --k.queued, k.running = true;
-      trace_ksoftirqd(core);
+    w.started.self = this;
+    w.started.arg = 2 * int64_t{v} + (poll.deferred ? 1 : 0);
+    w.started.fn = [](void* self, int64_t arg) {
+      auto& d = *static_cast<Driver*>(self);
+      const int vector = static_cast<int>(arg / 2), c = vector % d.cpu_.cores();
+      d.trace_napi(vector, NapiState::polling);
+      if (arg % 2 == 0) return;
+      Ksoftirqd& k = d.ksoftirqd_[static_cast<size_t>(c)];
+      --k.queued;
+      k.running = true;
+      d.trace_ksoftirqd(c);
     };
   }
   polls_count_.add();
@@ -188,7 +193,7 @@ void Driver::poll_done(int v) {
   poll.scheduled = false;
   poll.deferred = false;
   poll.softirq_work = 0;
-  trace_napi(v, NapiState::idle);
+  if (ctx_.vcd().is_open()) trace_napi(v, NapiState::idle);
   unmask(v);
 }
 
