@@ -24,6 +24,32 @@ Bus::Bus(sc_core::sc_module_name name, SimContext& ctx, const BusParams& params,
   in.register_b_transport(this, &Bus::b_transport);
   in.register_transport_dbg(this, &Bus::transport_dbg);
   in.register_get_direct_mem_ptr(this, &Bus::get_direct_mem_ptr);
+  vcd_dma_reads_ = ctx.vcd().wire(stat_name + ".dma_reads_in_flight", 32);
+  vcd_dma_writes_ = ctx.vcd().wire(stat_name + ".dma_writes_in_flight", 32);
+  SC_HAS_PROCESS(Bus);
+  SC_METHOD(dma_edge);
+  sensitive << dma_edge_event_;
+  dont_initialize();
+}
+
+void Bus::dma_in_flight(bool read, Time issue, Time done) {
+  const int r = read ? 1 : 0, w = read ? 0 : 1;
+  dma_edges_.push({issue.ps, r, w});
+  dma_edges_.push({done.ps, -r, -w});
+  dma_edge_event_.notify(to_sc(std::max(Time{}, Time{dma_edges_.top().at_ps} - hostwire::now())));
+}
+
+void Bus::dma_edge() {
+  ctx_.activation();
+  const Time t = hostwire::now();
+  while (!dma_edges_.empty() && dma_edges_.top().at_ps <= t.ps) {
+    dma_reads_ += static_cast<uint64_t>(dma_edges_.top().reads);
+    dma_writes_ += static_cast<uint64_t>(dma_edges_.top().writes);
+    dma_edges_.pop();
+  }
+  ctx_.vcd().change(vcd_dma_reads_, t, dma_reads_);
+  ctx_.vcd().change(vcd_dma_writes_, t, dma_writes_);
+  if (!dma_edges_.empty()) dma_edge_event_.notify(to_sc(Time{dma_edges_.top().at_ps - t.ps}));
 }
 
 void Bus::map(uint64_t base, uint64_t size, int target_index, const std::string& what, Side side) {
@@ -85,6 +111,7 @@ void Bus::b_transport(int initiator, tlm::tlm_generic_payload& gp, sc_core::sc_t
       const Time start = toward.book(issue, c.occupancy, bytes, c.link_bytes, c.tlps);
       delay = to_sc(start + c.occupancy + params_.latency - t0);
       out[r->target]->b_transport(gp, delay);  // the target adds its own time
+      if (r->side == Side::host && ctx_.vcd().recording(vcd_dma_writes_)) dma_in_flight(false, issue, t0 + delay_of(delay));
       HW_LOG(log_, trace, "write {} B to {} +{:#x}: on the link {}, done {}", bytes, r->what, gp.get_address(),
              to_string(start), to_string(t0 + delay_of(delay)));
       break;
@@ -103,6 +130,7 @@ void Bus::b_transport(int initiator, tlm::tlm_generic_payload& gp, sc_core::sc_t
       const Time occupancy = ok ? c.occupancy : params_.bandwidth.time_for_bytes(link_bytes);
       const Time back_start = back.book(ready, occupancy, data, link_bytes, tlps);
       delay = to_sc(back_start + occupancy + params_.latency - t0);
+      if (r->side == Side::host && ctx_.vcd().recording(vcd_dma_reads_)) dma_in_flight(true, issue, t0 + delay_of(delay));
       HW_LOG(log_, trace, "read {} B from {} +{:#x}: requested {}, completions {}, done {}", bytes, r->what,
              gp.get_address(), to_string(start), to_string(back_start), to_string(t0 + delay_of(delay)));
       break;

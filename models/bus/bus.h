@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,11 @@ class Bus : public sc_core::sc_module {
   bool get_direct_mem_ptr(int initiator, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi);
   const Region* decode(uint64_t address, uint64_t length) const;
   void end_of_elaboration() override;
+  // The DMA in-flight waveforms: a transfer to host memory counts from its issue to its
+  // completion; both lie ahead when it is booked, so the counts change when time reaches them.
+  // Called only while the signal is recorded (no events otherwise).
+  void dma_in_flight(bool read, Time issue, Time done);
+  void dma_edge();
 
   SimContext& ctx_;
   BusParams params_;
@@ -74,6 +81,16 @@ class Bus : public sc_core::sc_module {
   Lane upstream_;
   Lane downstream_;
   Counter& address_errors_;
+
+  struct DmaEdge {
+    int64_t at_ps;
+    int reads, writes;  // +1 at an issue, -1 at a completion
+    bool operator>(const DmaEdge& o) const { return at_ps > o.at_ps; }
+  };
+  int vcd_dma_reads_, vcd_dma_writes_;
+  std::priority_queue<DmaEdge, std::vector<DmaEdge>, std::greater<>> dma_edges_;  // only while recorded
+  uint64_t dma_reads_ = 0, dma_writes_ = 0;
+  sc_core::sc_event dma_edge_event_;
 };
 
 }  // namespace hostwire::bus

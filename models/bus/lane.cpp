@@ -16,7 +16,7 @@ Lane::Lane(sc_core::sc_module_name name, SimContext& ctx, const std::string& sta
   SC_METHOD(busy_edge);
   sensitive << edge_event_;
   dont_initialize();
-  vcd_busy_ = ctx.vcd().wire(stat_name + ".busy");
+  vcd_busy_ = ctx.vcd().wire(stat_name + ".transferring");
 
   auto& st = ctx.stats();
   st.formula(stat_name + ".utilisation", "1", "fraction of simulated time this direction was busy", [this] {

@@ -35,6 +35,8 @@ struct GlobalParams {
   Time timeseries_interval = Time::from_us(100);
   std::string pcap;
   std::string vcd;
+  Time vcd_start{};
+  Time vcd_stop{};
   bool trace = false;
   Time trace_start{};
   Time trace_stop{};
@@ -50,6 +52,8 @@ struct GlobalParams {
       Limits::positive());
     v(pcap, "outputs.pcap", "tap points to capture as pcap, comma-separated or a YAML list (e.g. link0.a_to_b)");
     v(vcd, "outputs.vcd", "signals to record in DIR/trace.vcd, name patterns with * (e.g. link0.*, a.mac.*; * for all)");
+    v(vcd_start, "outputs.vcd_start", "waveforms: record from this simulated time (earlier changes fold into its values)");
+    v(vcd_stop, "outputs.vcd_stop", "waveforms: record until this simulated time (0s: the end)");
     v(trace, "outputs.trace", "write DIR/trace.json: per-packet timeline for ui.perfetto.dev / chrome://tracing");
     v(trace_start, "outputs.trace_start", "timeline: record from this simulated time");
     v(trace_stop, "outputs.trace_stop", "timeline: record until this simulated time (0s: the end)");

@@ -75,7 +75,22 @@ int VcdWriter::wire(const std::string& hier_name, int width) {
 
 int VcdWriter::real(const std::string& hier_name) { return declare(hier_name, 64, true); }
 
-int VcdWriter::declare(const std::string& hier_name, int width, bool is_real) {
+int VcdWriter::enumeration(const std::string& hier_name, std::vector<std::string> labels) {
+  auto printable_word = [](const std::string& l) {
+    return !l.empty() && std::none_of(l.begin(), l.end(), [](char c) { return c <= ' ' || c > '~'; });
+  };
+  if (labels.empty() || !std::all_of(labels.begin(), labels.end(), printable_word))
+    throw std::invalid_argument("vcd: signal '" + hier_name + "': labels must be one or more printable words");
+  return declare(hier_name, 1, false, std::move(labels));
+}
+
+void VcdWriter::set_window(Time start, Time stop) {
+  if (is_open()) throw std::logic_error("vcd: window set after open()");
+  start_ps_ = std::max<int64_t>(0, start.ps);
+  stop_ps_ = std::max<int64_t>(0, stop.ps);
+}
+
+int VcdWriter::declare(const std::string& hier_name, int width, bool is_real, std::vector<std::string> labels) {
   if (is_open()) throw std::logic_error("vcd: " + hier_name + ": declared after open()");
   auto bad = [&](const char* why) { return std::invalid_argument("vcd: signal '" + hier_name + "': " + why); };
   // VCD separates tokens by whitespace, so a name with a blank would corrupt the header.
@@ -103,6 +118,7 @@ int VcdWriter::declare(const std::string& hier_name, int width, bool is_real) {
   s.name = hier_name;
   s.width = width;
   s.is_real = is_real;
+  s.labels = std::move(labels);
   s.mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
   signals_.push_back(std::move(s));
   return static_cast<int>(signals_.size() - 1);
@@ -120,6 +136,7 @@ bool VcdWriter::open(const std::string& path, std::string& error) {
   buffer_.reserve(kBufferBytes + 4096);
   write_failed_ = false;
   now_ps_ = 0;
+  dumped_ = false;
   changes_ = time_errors_ = 0;
   write_header();
   flush_buffer();
@@ -153,19 +170,33 @@ void VcdWriter::write_header() {
     for (size_t i = open_scopes.size(); i > common; --i) buffer_ += "$upscope $end\n";
     for (size_t i = common; i < scopes.size(); ++i) buffer_.append("$scope module ").append(scopes[i]).append(" $end\n");
     open_scopes = scopes;
-    buffer_.append(s.is_real ? "$var real " : "$var wire ").append(std::to_string(s.width)).append(" ");
+    buffer_.append(s.is_real ? "$var real " : s.labels.empty() ? "$var wire " : "$var string ");
+    buffer_.append(std::to_string(s.width)).append(" ");
     buffer_.append(s.code).append(" ").append(p.back());
-    if (!s.is_real && s.width > 1) buffer_.append(" [").append(std::to_string(s.width - 1)).append(":0]");
+    if (!s.is_real && s.labels.empty() && s.width > 1) buffer_.append(" [").append(std::to_string(s.width - 1)).append(":0]");
     buffer_ += " $end\n";
   }
   for (size_t i = open_scopes.size(); i > 0; --i) buffer_ += "$upscope $end\n";
-  buffer_ += "$enddefinitions $end\n#0\n$dumpvars\n";
-  for (size_t k : order) emit(signals_[k]);
+  buffer_ += "$enddefinitions $end\n";
+  dump_order_ = std::move(order);
+  if (start_ps_ == 0) dump_values();  // else at the first change inside the window, or at close
+}
+
+void VcdWriter::dump_values() {
+  dumped_ = true;
+  now_ps_ = start_ps_;
+  buffer_.push_back('#');
+  append_number(buffer_, start_ps_);
+  buffer_ += "\n$dumpvars\n";
+  for (size_t k : dump_order_) emit(signals_[k]);
   buffer_ += "$end\n";
 }
 
 void VcdWriter::emit(const Signal& s) {
-  if (s.is_real) {
+  if (!s.labels.empty()) {
+    buffer_.push_back('s');
+    buffer_.append(s.labels[s.value]).push_back(' ');
+  } else if (s.is_real) {
     // Shortest text that reads back to the same double: exact and deterministic.
     char text[32];
     auto r = std::to_chars(text, text + sizeof text, std::bit_cast<double>(s.value));
@@ -183,13 +214,7 @@ void VcdWriter::emit(const Signal& s) {
   buffer_.append(s.code).push_back('\n');
 }
 
-void VcdWriter::advance_to(Time t) {
-  int64_t ps = t.ps;
-  if (ps < now_ps_) {
-    assert(!"VcdWriter: time went backwards");
-    ++time_errors_;
-    return;  // taken as the last time written
-  }
+void VcdWriter::advance_to(int64_t ps) {
   if (ps == now_ps_) return;
   now_ps_ = ps;
   buffer_.push_back('#');
@@ -200,12 +225,26 @@ void VcdWriter::advance_to(Time t) {
 void VcdWriter::record(int handle, Time t, uint64_t bits, bool is_real) {
   Signal& s = signals_[static_cast<size_t>(handle)];
   assert(s.is_real == is_real && "VcdWriter: change() on a real or change_real() on a wire");
-  if (!is_real) bits &= s.mask;
-  if (s.is_real != is_real || bits == s.value) {
-    if (t.ps < now_ps_) advance_to(t);  // writes nothing, but is still a caller bug worth counting
-    return;
+  int64_t ps = t.ps;
+  if (ps < now_ps_) {
+    assert(!"VcdWriter: time went backwards");
+    ++time_errors_;
+    ps = now_ps_;  // taken as the last time written
   }
-  advance_to(t);
+  if (s.is_real != is_real) return;
+  if (!s.labels.empty()) bits = std::min<uint64_t>(bits, s.labels.size() - 1);
+  else if (!is_real) bits &= s.mask;
+  if (stop_ps_ > 0 && ps > stop_ps_) return;  // past the window
+  if (!dumped_) {
+    if (ps < start_ps_) {  // before the window: folded into the values written at its start
+      now_ps_ = ps;
+      s.value = bits;
+      return;
+    }
+    dump_values();
+  }
+  if (bits == s.value) return;
+  advance_to(ps);
   s.value = bits;
   emit(s);
   ++changes_;
@@ -220,7 +259,13 @@ void VcdWriter::flush_buffer() {
 
 bool VcdWriter::close(Time end) {
   if (!file_) return close();
-  advance_to(end);
+  if (!dumped_) dump_values();  // the run ended before the window opened
+  int64_t ps = stop_ps_ > 0 ? std::min(end.ps, stop_ps_) : end.ps;
+  if (ps < now_ps_) {
+    if (end.ps >= start_ps_) ++time_errors_;  // like a change, an earlier end is a caller bug
+    ps = now_ps_;  // (a window past the run's end: the file ends at the window's start)
+  }
+  advance_to(ps);
   return close();
 }
 

@@ -41,12 +41,22 @@ class VcdWriter {
   // name fails in every run, not only in the one that traces it.
   int wire(const std::string& hier_name, int width = 1);  // bit vector, $var wire
   int real(const std::string& hier_name);                 // double, $var real
+  // A state shown by name ($var string, values "s<label>", as GTKWave and vcd2fst read them):
+  // change(handle, t, i) records labels[i]; the initial value is labels[0]. Labels are
+  // non-empty printable words (no blanks); an index past the end is taken as the last label.
+  int enumeration(const std::string& hier_name, std::vector<std::string> labels);
   bool enabled(int handle) const { return handle >= 0; }
   // Selected and the file is open: worth scheduling work (events) to record this signal.
   bool recording(int handle) const { return handle >= 0 && is_open(); }
 
+  // Records only [start, stop] (stop 0: to the end). Changes before start are folded into
+  // the values written at #start, so the waveform opens with the state the run was in; changes
+  // after stop are dropped and close() ends the file at stop. Call before open().
+  void set_window(Time start, Time stop);
+
   // Creates (truncates) the file and writes the header, the scope tree, and the initial
-  // value of every selected signal (0) at #0. On failure returns false and sets `error`.
+  // value of every selected signal (0, or an enumeration's first label) at #0, or at the
+  // window's start. On failure returns false and sets `error`.
   bool open(const std::string& path, std::string& error);
   bool is_open() const { return file_ != nullptr; }
 
@@ -83,15 +93,17 @@ class VcdWriter {
     std::string name;
     int width = 1;  // 64 for reals, as $var real declares
     bool is_real = false;
+    std::vector<std::string> labels;  // an enumeration's names; empty for wires and reals
     uint64_t mask = 0;
     uint64_t value = 0;  // current value; a real's bit pattern, so -0.0 and NaNs compare exactly
     std::string code;
   };
 
-  int declare(const std::string& hier_name, int width, bool is_real);
+  int declare(const std::string& hier_name, int width, bool is_real, std::vector<std::string> labels = {});
   void write_header();
   void record(int handle, Time t, uint64_t bits, bool is_real);
-  void advance_to(Time t);
+  void advance_to(int64_t ps);  // writes "#ps" when time advances
+  void dump_values();  // "$dumpvars" with every signal's current value, at the window's start
   void emit(const Signal& s);  // the value line of s's current value
   void flush_buffer();
 
@@ -99,10 +111,13 @@ class VcdWriter {
   std::set<std::string> names_;   // every declared name, selected or not
   std::set<std::string> scopes_;  // every scope prefix of those names
   std::vector<Signal> signals_;
+  std::vector<size_t> dump_order_;  // signals in header order, for $dumpvars
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
   std::string buffer_;  // formatted here and written in large blocks: no per-change stdio call
   bool write_failed_ = false;
-  int64_t now_ps_ = 0;  // last time written
+  int64_t now_ps_ = 0;  // last time written (or, before the window, last time seen)
+  int64_t start_ps_ = 0, stop_ps_ = 0;  // the window; stop 0 = no end
+  bool dumped_ = false;                 // $dumpvars written
   uint64_t changes_ = 0;
   uint64_t time_errors_ = 0;
 };

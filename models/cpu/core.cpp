@@ -12,7 +12,7 @@ std::string without_trailing_dot(std::string s) {
   return s;
 }
 
-// Waveform code of what runs: higher means more urgent, 0 idle.
+// Waveform code of what runs, an index into the priority names (idle, task, softirq, irq).
 uint64_t priority_code(Priority p) { return static_cast<uint64_t>(kPriorities - static_cast<int>(p)); }
 
 }  // namespace
@@ -54,8 +54,8 @@ Core::Core(sc_core::sc_module_name name, SimContext& ctx, const CpuParams& param
     return u;
   });
 
-  vcd_busy_ = ctx.vcd().wire(stat_name_ + ".busy");
-  vcd_priority_ = ctx.vcd().wire(stat_name_ + ".priority", 2);
+  vcd_busy_ = ctx.vcd().wire(stat_name_ + ".running");
+  vcd_priority_ = ctx.vcd().enumeration(stat_name_ + ".priority", {"idle", "task", "softirq", "irq"});
   const auto dot = stat_name_.rfind('.');
   trace_track_ = dot == std::string::npos ? ctx.trace().track(stat_name_, "core")
                                           : ctx.trace().track(stat_name_.substr(0, dot), stat_name_.substr(dot + 1));
@@ -138,7 +138,8 @@ void Core::start_next() {
     context_ = item.context;
   }
   int64_t remaining;
-  if (current_.remaining_ps < 0) {
+  const bool first_start = current_.remaining_ps < 0;
+  if (first_start) {
     // Charged as one sum of cycles, so the rounding to the picosecond happens once.
     remaining = time_for(item.cycles + switch_cycles).ps;
     cycles_.add(static_cast<uint64_t>(item.cycles + switch_cycles));
@@ -153,6 +154,7 @@ void Core::start_next() {
   record_state(t, priority_code(item.priority));
   finish_event_.cancel();
   finish_event_.notify(to_sc(Time{remaining}));
+  if (first_start && item.started.fn) item.started.fn(item.started.self, item.started.arg);
 }
 
 void Core::complete() {

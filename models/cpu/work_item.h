@@ -33,6 +33,14 @@ struct WorkItem {
   // Runs at the simulated time the work completes. It may submit more work to any core,
   // this one included. Captures of at most 16 bytes stay inside std::function (no allocation).
   std::function<void()> done = nullptr;
+  // Called as started.fn(started.self, started.arg) when the work first starts on the core (not
+  // when it resumes after a preemption): the driver's NAPI waveform. A plain pointer rather than
+  // a std::function, so the work that leaves it unset (all but traced polls) moves as cheaply.
+  struct Started {
+    void (*fn)(void* self, int64_t arg) = nullptr;
+    void* self = nullptr;
+    int64_t arg = 0;
+  } started;
 };
 
 }  // namespace hostwire::cpu

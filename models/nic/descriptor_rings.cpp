@@ -49,6 +49,7 @@ bool TxRingMemory::post(const TxDescriptor& d) {
   // The tail in memory moves with the slot; the NIC learns of it only from the doorbell register.
   ring_.ring_doorbell();
   ++in_use_;
+  if (on_occupancy_) on_occupancy_(in_use_);
   return true;
 }
 
@@ -70,6 +71,7 @@ void TxRingMemory::clean(uint32_t n) {
     in_use_ -= k;
     if (front.second == 0) completions_.pop_front();
   }
+  if (on_occupancy_) on_occupancy_(in_use_);
 }
 
 // ---------------------------------------------------------------- all rings

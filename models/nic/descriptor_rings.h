@@ -121,8 +121,13 @@ class TxRingMemory {
   // `count` completions written back in one burst, landing at `visible`.
   void write_back(Time visible, uint32_t count) { completions_.emplace_back(visible, count); }
 
+  uint32_t in_use() const { return in_use_; }  // descriptors posted and not yet cleaned
+  // A trace probe on in_use() (the NIC's VCD signal), called after each post and clean.
+  void on_occupancy(std::function<void(uint32_t)> f) { on_occupancy_ = std::move(f); }
+
  private:
   TxRing<TxDescriptor> ring_;
+  std::function<void(uint32_t)> on_occupancy_;
   uint32_t in_use_ = 0;                                // posted and not yet cleaned
   std::deque<std::pair<Time, uint32_t>> completions_;  // (lands at, count), not yet cleaned
 };

@@ -14,6 +14,10 @@ Interrupts::Interrupts(SimContext& ctx, const ModerationParams& moderation, int 
   auto& st = ctx.stats();
   for (int v = 0; v < vectors; ++v) {
     vectors_.push_back(std::make_unique<Vector>(moderation));
+    const std::string msix = stat_name + ".msix" + std::to_string(v);
+    vectors_.back()->vcd_raised = ctx.vcd().wire(msix + ".raised");
+    vectors_.back()->vcd_timer = ctx.vcd().wire(msix + ".moderation_timer");
+    vectors_.back()->vcd_pending = ctx.vcd().wire(msix + ".pending", 32);
     sc_core::sc_spawn_options opt;
     opt.spawn_method();
     opt.set_sensitivity(&vectors_.back()->timer);
@@ -28,7 +32,17 @@ Interrupts::Interrupts(SimContext& ctx, const ModerationParams& moderation, int 
 }
 
 void Interrupts::arm(Vector& vec, Time now) {
-  if (auto d = vec.moderator.deadline()) vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
+  const auto d = vec.moderator.deadline();
+  if (d) vec.timer.notify(to_sc(*d > now ? *d - now : Time{}));
+  if (!ctx_.vcd().is_open()) return;
+  ctx_.vcd().change(vec.vcd_timer, now, d.has_value());
+  ctx_.vcd().change(vec.vcd_pending, now, vec.moderator.pending());
+}
+
+void Interrupts::trace(const Vector& vec, Time now, bool raised) {
+  ctx_.vcd().change(vec.vcd_raised, now, raised);
+  ctx_.vcd().change(vec.vcd_timer, now, 0);
+  ctx_.vcd().change(vec.vcd_pending, now, vec.moderator.pending());
 }
 
 void Interrupts::completion(int v, Time at) {
@@ -40,7 +54,7 @@ void Interrupts::completion(int v, Time at) {
   if (vec.moderator.on_packet(at)) {
     // Decided now for a completion that lands at `at`: the message goes out then.
     vec.moderator.mask();
-    vec.timer.cancel();
+    vec.timer.cancel();  // the waveform keeps the timer armed until the message goes out
     if (at <= now) {
       raise(v);
     } else {
@@ -76,6 +90,7 @@ void Interrupts::moderation_timer(int v) {
 void Interrupts::unmask(int v, uint32_t backlog) {
   const Time now = hostwire::now();
   Vector& vec = *vectors_[static_cast<size_t>(v)];
+  ctx_.vcd().change(vec.vcd_raised, now, 0);
   if (vec.moderator.unmask(now, backlog))
     raise(v);
   else
@@ -88,6 +103,7 @@ void Interrupts::raise(int v) {
   Vector& vec = *vectors_[static_cast<size_t>(v)];
   vec.moderator.mask();
   vec.timer.cancel();
+  trace(vec, now, true);
   interrupts_.add();
   msi_data_ = static_cast<uint32_t>(v);
   dma_.transfer(tlm::TLM_WRITE_COMMAND, msix_ + 4 * static_cast<uint64_t>(v), 4, now, reinterpret_cast<uint8_t*>(&msi_data_));

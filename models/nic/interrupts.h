@@ -37,12 +37,16 @@ class Interrupts {
     Time last_completion{};
     bool raise_pending = false;  // decided, the MSI-X write goes out at raise_at
     Time raise_at{};
+    // Waveforms: raised from the MSI-X write until the driver unmasks; the moderation timer
+    // armed; completions waiting for the interrupt.
+    int vcd_raised = VcdWriter::kDisabled, vcd_timer = VcdWriter::kDisabled, vcd_pending = VcdWriter::kDisabled;
     explicit Vector(const ModerationParams& m) : moderator(m) {}
   };
 
   void moderation_timer(int v);
   void raise(int v);  // the MSI-X write, now
   void arm(Vector& vec, Time now);
+  void trace(const Vector& vec, Time now, bool raised);
 
   SimContext& ctx_;
   DmaPort& dma_;

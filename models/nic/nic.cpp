@@ -71,6 +71,11 @@ Nic::Nic(sc_core::sc_module_name name, SimContext& ctx, const NicParams& params,
     for (auto& f : tx_space_) f();
   };
   install_rules(ctx, stat_name);
+  for (int r = 0; r < rings_.rings(); ++r) {
+    const int vcd = ctx.vcd().wire(fmt::format("{}.ring{}.tx_occupancy", stat_name, r), 32);
+    if (ctx.vcd().enabled(vcd))
+      rings_.tx(r).on_occupancy([&ctx, vcd](uint32_t n) { ctx.vcd().change(vcd, hostwire::now(), n); });
+  }
   auto& st = ctx.stats();
   const TcpMonitorCounts* tcp = &tcp_monitor_.counts();
   st.formula(stat_name + ".tx_reordered_segments", "segments",

@@ -65,7 +65,7 @@ OffloadEngine::OffloadEngine(sc_core::sc_module_name name, SimContext& ctx, cons
   ctx.stats().formula(stat_name + ".built_ahead", "B",
                       "bytes of segments the engine emitted that were not yet in the MAC's queue (at the end)",
                       [this] { return static_cast<double>(ahead_bytes_); });
-  vcd_busy_ = ctx.vcd().wire(stat_name + ".busy", 1);
+  vcd_busy_ = ctx.vcd().wire(stat_name + ".processing", 1);
   vcd_outstanding_ = ctx.vcd().wire(stat_name + ".memory_used", 32);
   SC_HAS_PROCESS(OffloadEngine);
   SC_METHOD(fire);

@@ -36,7 +36,7 @@ LinkChannel::LinkChannel(sc_core::sc_module_name name, SimContext& ctx, const Li
   SC_METHOD(busy_end);
   sensitive << busy_end_event_;
   dont_initialize();
-  vcd_busy_ = ctx.vcd().wire(stat_name + ".busy");
+  vcd_busy_ = ctx.vcd().wire(stat_name + ".transmitting");
   vcd_in_flight_ = ctx.vcd().wire(stat_name + ".in_flight", 32);
   const auto dot = stat_name.find('.');
   trace_track_ = ctx.trace().track(stat_name.substr(0, dot), stat_name.substr(dot + 1));

@@ -13,7 +13,7 @@ namespace hostwire::testing {
 
 // Declarations with their full hierarchical names, and every value (from $dumpvars on) with its time.
 struct VcdVar {
-  std::string type;  // "wire", "real", ...
+  std::string type;  // "wire", "real", "string", ...
   int width = 0;
   std::string code;
 };
@@ -25,7 +25,7 @@ struct VcdTrace {
   std::vector<int64_t> times;          // every "#t", in file order
   std::map<std::string, std::vector<std::pair<int64_t, std::string>>> values;  // by code
 
-  // (time, value) of a signal: "1", "1010" for b1010 (or b001010), "0.5" for r0.5.
+  // (time, value) of a signal: "1", "1010" for b1010 (or b001010), "0.5" for r0.5, "idle" for sidle.
   std::vector<std::pair<int64_t, std::string>> of(const std::string& name) const {
     auto v = vars.find(name);
     if (v == vars.end()) return {};
@@ -92,6 +92,9 @@ inline VcdTrace read_vcd(const std::string& text) {
           value = one == std::string::npos ? "0" : value.substr(one);
         }
         record(std::move(value), next());
+      } else if (tok[0] == 's' || tok[0] == 'S') {  // a string variable's value: "sidle"
+        std::string label = tok.substr(1);  // before next() replaces tok
+        record(std::move(label), next());
       } else if (std::string("01xXzZ").find(tok[0]) != std::string::npos && tok.size() > 1) {
         record(tok.substr(0, 1), tok.substr(1));
       } else {

@@ -1,4 +1,4 @@
-// The link's waveform: busy exactly while each frame's bits are on the line, read back from
+// The link's waveform: transmitting exactly while each frame's bits are on the line, read back from
 // the VCD the run wrote, and the file converts with GTKWave's vcd2fst.
 #include <cstdlib>
 #include <filesystem>
@@ -31,10 +31,10 @@ TEST(LinkVcd, BusyForEachFramesSerialisationTime) {
   std::ifstream in(path);
   auto trace = hostwire::testing::read_vcd(std::string(std::istreambuf_iterator<char>(in), {}));
   ASSERT_EQ(trace.error, "");
-  EXPECT_EQ(trace.vars.count("link0.b_to_a.busy"), 0u);  // not selected
+  EXPECT_EQ(trace.vars.count("link0.b_to_a.transmitting"), 0u);  // not selected
   // (8 + 64) B = 57.6 ns of bits, then a 12 B (9.6 ns) gap: busy 0..57.6, 67.2..124.8, 134.4..192 ns.
   using Changes = std::vector<std::pair<int64_t, std::string>>;
-  EXPECT_EQ(trace.of("link0.a_to_b.busy"),
+  EXPECT_EQ(trace.of("link0.a_to_b.transmitting"),
             (Changes{{0, "0"}, {0, "1"}, {57'600, "0"}, {67'200, "1"}, {124'800, "0"}, {134'400, "1"}, {192'000, "0"}}));
   // Frames in propagation: up to 3, each leaving 1 us after its last bit.
   auto in_flight = trace.of("link0.a_to_b.in_flight");

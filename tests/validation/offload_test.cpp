@@ -171,7 +171,7 @@ TEST(Offload, TheEnginesWaveformsShowItsProcessorAndItsMemoryInTimeOrder) {
   const auto vcd = hostwire::testing::read_vcd(text.str());
   ASSERT_TRUE(vcd.error.empty()) << vcd.error;
   EXPECT_TRUE(std::is_sorted(vcd.times.begin(), vcd.times.end()));  // the writer saw no time go backwards
-  const auto busy = vcd.of("host_a.nic.toe.busy");
+  const auto busy = vcd.of("host_a.nic.toe.processing");
   ASSERT_GT(busy.size(), 4u);
   int rises = 0;
   for (const auto& [t, v] : busy) rises += v == "1";

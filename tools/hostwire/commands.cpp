@@ -290,6 +290,13 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
   if (vm.count("vcd")) vcd_path = vm["vcd"].as<std::string>();
   else if (!vcd_patterns.empty()) vcd_path = (fs::path(out_dir) / "trace.vcd").string();
   ctx.set_vcd_patterns(vcd_patterns);
+  const ParamValue &vcd_start = s.at("outputs.vcd_start"), &vcd_stop = s.at("outputs.vcd_stop");
+  if (vcd_stop.integer != 0 && vcd_stop.integer <= vcd_start.integer) {
+    std::cerr << vcd_stop.origin << ": outputs.vcd_stop: " << vcd_stop.text << " is not after outputs.vcd_start ("
+              << vcd_start.text << ", " << vcd_start.origin << ")\n";
+    return kExitBadInput;
+  }
+  ctx.vcd().set_window(Time{vcd_start.integer}, Time{vcd_stop.integer});
   std::string trace_path;
   if (vm.count("trace")) trace_path = vm["trace"].as<std::string>();
   else if (s.at("outputs.trace").integer) trace_path = (fs::path(out_dir) / "trace.json").string();

@@ -378,3 +378,94 @@ TEST(VcdWriter, GtkwaveToolsReadTheFile) {
     EXPECT_EQ(theirs.of(name), ours.of(name)) << name;
   }
 }
+
+// States by name: a $var string whose values are the labels, starting at the first label.
+TEST(VcdWriter, EnumerationsAreWrittenAsNamedStrings) {
+  const auto path = temp_path("vcd_enum.vcd");
+  VcdWriter w;
+  const int napi = w.enumeration("host_a.driver.rxq0.napi", {"idle", "scheduled", "polling"});
+  std::string error;
+  ASSERT_TRUE(w.open(path, error)) << error;
+  w.change(napi, Time::from_ns(1), 1);
+  w.change(napi, Time::from_ns(2), 2);
+  w.change(napi, Time::from_ns(2), 2);  // same value: nothing
+  w.change(napi, Time::from_ns(3), 7);  // past the end: the last label
+  w.change(napi, Time::from_ns(4), 0);
+  ASSERT_TRUE(w.close(Time::from_ns(5)));
+  const std::string text = slurp(path);
+  EXPECT_NE(text.find("$var string 1 ! napi $end"), std::string::npos) << text;
+  EXPECT_NE(text.find("spolling !\n"), std::string::npos) << text;
+  auto t = read_vcd(text);
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(t.vars["host_a.driver.rxq0.napi"].type, "string");
+  EXPECT_EQ(t.of("host_a.driver.rxq0.napi"),
+            (Changes{{0, "idle"}, {1000, "scheduled"}, {2000, "polling"}, {4000, "idle"}}));
+  EXPECT_EQ(w.changes(), 3u);
+
+  VcdWriter bad;
+  EXPECT_THROW(bad.enumeration("e", {}), std::invalid_argument);
+  EXPECT_THROW(bad.enumeration("e", {"two words"}), std::invalid_argument);
+  EXPECT_THROW(bad.enumeration("e", {"ok", ""}), std::invalid_argument);
+}
+
+// A window: what happened before its start is the value at #start; nothing after its stop.
+TEST(VcdWriter, WindowFoldsEarlierChangesIntoItsStartAndEndsAtItsStop) {
+  const auto path = temp_path("vcd_window.vcd");
+  VcdWriter w;
+  const int ring = w.wire("ring", 8), line = w.wire("line"), state = w.enumeration("state", {"idle", "busy"});
+  w.set_window(Time::from_ns(10), Time::from_ns(20));
+  std::string error;
+  ASSERT_TRUE(w.open(path, error)) << error;
+  w.change(ring, Time::from_ns(1), 3);
+  w.change(state, Time::from_ns(2), 1);
+  w.change(line, Time::from_ns(3), 1);
+  w.change(line, Time::from_ns(4), 0);  // a pulse wholly before the window leaves nothing
+  w.change(ring, Time::from_ns(10), 4);  // at the start: after the folded value
+  w.change(ring, Time::from_ns(15), 5);
+  w.change(ring, Time::from_ns(21), 6);  // past the stop
+  ASSERT_TRUE(w.close(Time::from_ns(30)));
+  EXPECT_EQ(w.time_errors(), 0u);
+  auto t = read_vcd(slurp(path));
+  ASSERT_EQ(t.error, "");
+  EXPECT_EQ(t.of("ring"), (Changes{{10'000, "11"}, {10'000, "100"}, {15'000, "101"}}));
+  EXPECT_EQ(t.of("state"), (Changes{{10'000, "busy"}}));
+  EXPECT_EQ(t.of("line"), (Changes{{10'000, "0"}}));
+  EXPECT_EQ(t.times, (std::vector<int64_t>{10'000, 15'000, 20'000}));  // ends at the stop
+
+  // A run that ends before the window opens still gives a well-formed file.
+  VcdWriter late;
+  const int x = late.wire("x");
+  late.set_window(Time::from_ns(100), Time{});
+  ASSERT_TRUE(late.open(path, error)) << error;
+  late.change(x, Time::from_ns(1), 1);
+  ASSERT_TRUE(late.close(Time::from_ns(50)));
+  EXPECT_EQ(late.time_errors(), 0u);
+  auto u = read_vcd(slurp(path));
+  ASSERT_EQ(u.error, "");
+  EXPECT_EQ(u.of("x"), (Changes{{100'000, "1"}}));
+}
+
+// vcd2fst keeps string variables: converted back with fst2vcd, the labels are the same.
+TEST(VcdWriter, GtkwaveToolsKeepEnumerationLabels) {
+  if (std::system("command -v vcd2fst > /dev/null 2>&1") != 0) GTEST_SKIP() << "vcd2fst (gtkwave) not installed";
+  if (std::system("command -v fst2vcd > /dev/null 2>&1") != 0) GTEST_SKIP() << "fst2vcd (gtkwave) not installed";
+  const auto vcd = temp_path("vcd_enum_gtkwave.vcd"), fst = temp_path("vcd_enum_gtkwave.fst"),
+             back = temp_path("vcd_enum_gtkwave_back.vcd");
+  VcdWriter w;
+  const int prio = w.enumeration("core0.priority", {"idle", "user", "softirq", "hardirq"});
+  const int run = w.wire("core0.running");
+  w.set_window(Time::from_ns(1), Time{});
+  std::string error;
+  ASSERT_TRUE(w.open(vcd, error)) << error;
+  w.change(prio, Time::from_ps(500), 1);
+  w.change(run, Time::from_ps(500), 1);
+  w.change(prio, Time::from_ns(2), 3);
+  w.change(prio, Time::from_ns(3), 0);
+  ASSERT_TRUE(w.close(Time::from_ns(4)));
+  ASSERT_EQ(std::system(("vcd2fst -v '" + vcd + "' -f '" + fst + "' > /dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system(("fst2vcd -f '" + fst + "' -o '" + back + "' > /dev/null 2>&1").c_str()), 0);
+  auto theirs = read_vcd(slurp(back));
+  ASSERT_EQ(theirs.error, "");
+  EXPECT_EQ(theirs.of("core0.priority"), (Changes{{1000, "user"}, {2000, "hardirq"}, {3000, "idle"}}));
+  EXPECT_EQ(theirs.of("core0.running"), (Changes{{1000, "1"}}));
+}

@@ -94,7 +94,7 @@ TEST(Utilisation, SeriesGivesTheBusyFractionOfEachInterval) {
   EXPECT_EQ(core1_us, 1.5);
 }
 
-TEST(Utilisation, BusyWireAndPriorityInTheWaveform) {
+TEST(Utilisation, RunningWireAndPriorityNamesInTheWaveform) {
   Bench run;
   // A softirq interrupted by an interrupt on core 0 between its two tasks.
   run.script.at(Time::from_us(3), [&run] {
@@ -115,12 +115,12 @@ TEST(Utilisation, BusyWireAndPriorityInTheWaveform) {
   ASSERT_TRUE(vcd.error.empty()) << vcd.error;
   using Changes = std::vector<std::pair<int64_t, std::string>>;
   // The 1 us interrupt (entry only) runs 3.1-4.1 us; the softirq resumes until 4.5 us.
-  EXPECT_EQ(vcd.of("h.cpu.core0.busy"),
+  EXPECT_EQ(vcd.of("h.cpu.core0.running"),
             (Changes{{0, "0"}, {500'000, "1"}, {2'000'000, "0"}, {3'000'000, "1"}, {4'500'000, "0"},
                      {5'000'000, "1"}, {6'500'000, "0"}}));
   EXPECT_EQ(vcd.of("h.cpu.core0.priority"),
-            (Changes{{0, "0"}, {500'000, "1"}, {2'000'000, "0"}, {3'000'000, "10"}, {3'100'000, "11"},
-                     {4'100'000, "10"}, {4'500'000, "0"}, {5'000'000, "1"}, {6'500'000, "0"}}));
+            (Changes{{0, "idle"}, {500'000, "task"}, {2'000'000, "idle"}, {3'000'000, "softirq"}, {3'100'000, "irq"},
+                     {4'100'000, "softirq"}, {4'500'000, "idle"}, {5'000'000, "task"}, {6'500'000, "idle"}}));
   std::remove(path.c_str());
 }
 

@@ -77,6 +77,8 @@ class Conn {
   bool tsq_throttled = false;  // new data held back until completions free room
   int64_t bytes_below_peak = 0;
   int vcd_below = -1;          // VCD signal of bytes_below
+  // VCD signals of the engine and the socket buffers, sampled after every engine call.
+  int vcd_cwnd = -1, vcd_ssthresh = -1, vcd_srtt = -1, vcd_send_buffer = -1, vcd_receive_buffer = -1;
 
   TcpSocket* socket = nullptr;  // the socket the application holds, if any
   ConnModuleState* module_state = nullptr;  // a module's, when its layer is in the list

@@ -127,7 +127,16 @@ Conn& TcpStack::new_conn(int core, net::Ipv4Address peer, uint16_t local_port, u
   c.data_list = base_data_list();
   Conn* cp = &c;
   // Signals exist from the start: conns a listener accepts during the run have none.
-  if (!sc_core::sc_is_running()) c.vcd_below = ctx_.vcd().wire(fmt::format("{}.conn{}.bytes_below", name_, c.id), 32);
+  if (!sc_core::sc_is_running()) {
+    const std::string n = fmt::format("{}.conn{}", name_, c.id);
+    auto& vcd = ctx_.vcd();
+    c.vcd_below = vcd.wire(n + ".bytes_below", 32);
+    c.vcd_cwnd = vcd.wire(n + ".cwnd", 64);
+    c.vcd_ssthresh = vcd.wire(n + ".ssthresh", 64);
+    c.vcd_srtt = vcd.wire(n + ".srtt", 64);
+    c.vcd_send_buffer = vcd.wire(n + ".send_buffer_bytes", 32);
+    c.vcd_receive_buffer = vcd.wire(n + ".receive_buffer_bytes", 32);
+  }
   if (tp_.limit_output_bytes.n > 0) c.tcp->set_transmit_gate([this, cp](uint64_t len) { return tsq_admit(*cp, len); });
   if (parallel_.on()) {
     c.parallel = true;
@@ -346,6 +355,7 @@ Cycles TcpStack::output_cycles(const Conn& c) const {
 }
 
 void TcpStack::collect_output(Conn& c) {
+  trace_engine(c);
   c.bytes_admitted = 0;
   auto& out = c.tcp->output();
   if (!out.empty()) {
@@ -450,6 +460,21 @@ bool TcpStack::tsq_room(Conn& c) {
 void TcpStack::trace_below(Conn& c) {
   c.bytes_below_peak = std::max(c.bytes_below_peak, c.bytes_below);
   if (c.vcd_below >= 0) ctx_.vcd().change(c.vcd_below, hostwire::now(), static_cast<uint64_t>(c.bytes_below));
+}
+
+void TcpStack::trace_engine(Conn& c) {
+  auto& vcd = ctx_.vcd();
+  if (!vcd.is_open() || (c.vcd_cwnd < 0 && c.vcd_ssthresh < 0 && c.vcd_srtt < 0 && c.vcd_send_buffer < 0 &&
+                             c.vcd_receive_buffer < 0))
+    return;  // tracing off, or none of this conn's signals selected
+  const tcp::Connection& t = *c.tcp;
+  if (t.state() == tcp::State::listen) return;  // a listener's engine never sends: its windows mean nothing
+  const Time now = hostwire::now();
+  vcd.change(c.vcd_cwnd, now, t.cwnd());
+  vcd.change(c.vcd_ssthresh, now, t.ssthresh());
+  vcd.change(c.vcd_srtt, now, static_cast<uint64_t>(std::max<int64_t>(0, t.srtt().ps)));
+  vcd.change(c.vcd_send_buffer, now, t.send_path().buffered());
+  vcd.change(c.vcd_receive_buffer, now, t.readable());
 }
 
 void TcpStack::tsq_freed(Conn& c) {

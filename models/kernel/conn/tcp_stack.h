@@ -249,6 +249,7 @@ class TcpStack : public sc_core::sc_module {
   bool tsq_admit(Conn& c, uint64_t len);
   void tsq_freed(Conn& c);
   void trace_below(Conn& c);
+  void trace_engine(Conn& c);  // cwnd, ssthresh, srtt and the socket buffers' bytes
   // Onto `core`'s TX queue; the frame's packet id (0: none was built). `flow_open`: a stage
   // before began its trace arrow.
   uint64_t emit(Conn& c, const tcp::Segment& s, int core, bool flow_open = false);

@@ -36,6 +36,13 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
   unbound_ = &ctx.stats().counter(stat_name + ".driver.dropped_unbound", "frames",
                                   "frames of a netdev no consumer is bound to");
   polls_.resize(static_cast<size_t>(n));
+  for (int v = 0; v < n; ++v)
+    polls_[static_cast<size_t>(v)].vcd_state =
+        ctx.vcd().enumeration(fmt::format("{}.driver.napi{}.state", stat_name, v), {"idle", "scheduled", "polling"});
+  ksoftirqd_.resize(static_cast<size_t>(cpu_.cores()));
+  for (int c = 0; c < cpu_.cores(); ++c)
+    ksoftirqd_[static_cast<size_t>(c)].vcd_state = ctx.vcd().enumeration(
+        fmt::format("{}.driver.ksoftirqd{}.state", stat_name, c), {"sleeping", "runnable", "running"});
   queues_.resize(static_cast<size_t>(n));
   DynamicQueueLimit::Params dq{p_.bql_min_limit.n, p_.bql_max_limit.n, p_.bql_slack_hold};
   for (int r = 0; r < n; ++r) {
@@ -127,13 +134,37 @@ void Driver::napi_poll(int v) {
     poll.softirq_work += poll.rx + poll.tx;
   }
   w.done = [this, v] { poll_done(v); };
+  const int core = v % cpu_.cores();
+  if (ctx_.vcd().is_open()) {  // tracing off: nothing here, and the item carries no hook
+    trace_napi(v, NapiState::scheduled);
+    if (poll.deferred) {
+      ++ksoftirqd_[static_cast<size_t>(core)].queued;
+      trace_ksoftirqd(core);
+    }
+    w.started.self = this;
+    w.started.arg = 2 * int64_t{v} + (poll.deferred ? 1 : 0);
+    w.started.fn = [](void* self, int64_t arg) {
+      auto& d = *static_cast<Driver*>(self);
+      const int vector = static_cast<int>(arg / 2), c = vector % d.cpu_.cores();
+      d.trace_napi(vector, NapiState::polling);
+      if (arg % 2 == 0) return;
+      Ksoftirqd& k = d.ksoftirqd_[static_cast<size_t>(c)];
+      --k.queued;
+      k.running = true;
+      d.trace_ksoftirqd(c);
+    };
+  }
   polls_count_.add();
-  cpu_.core(v % cpu_.cores()).submit(std::move(w));
+  cpu_.core(core).submit(std::move(w));
 }
 
 void Driver::poll_done(int v) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const int core = v % cpu_.cores();
+  if (poll.deferred && ksoftirqd_[static_cast<size_t>(core)].running) {
+    ksoftirqd_[static_cast<size_t>(core)].running = false;
+    trace_ksoftirqd(core);
+  }
   const size_t netdev = static_cast<size_t>(netdev_of(v));
   const NetdevConsumer& consumer = consumers_[netdev];
   netdev_rx_[netdev]->add(poll.rx);
@@ -162,7 +193,17 @@ void Driver::poll_done(int v) {
   poll.scheduled = false;
   poll.deferred = false;
   poll.softirq_work = 0;
+  if (ctx_.vcd().is_open()) trace_napi(v, NapiState::idle);
   unmask(v);
+}
+
+void Driver::trace_napi(int v, NapiState state) {
+  ctx_.vcd().change(polls_[static_cast<size_t>(v)].vcd_state, hostwire::now(), static_cast<uint64_t>(state));
+}
+
+void Driver::trace_ksoftirqd(int core) {
+  const Ksoftirqd& k = ksoftirqd_[static_cast<size_t>(core)];
+  ctx_.vcd().change(k.vcd_state, hostwire::now(), k.running ? 2 : k.queued > 0 ? 1 : 0);
 }
 
 // ---------------------------------------------------------------- transmit

@@ -123,6 +123,12 @@ class Driver : public sc_core::sc_module {
     bool deferred = false;      // polling from ksoftirqd (thread priority) instead of softirq
     int64_t softirq_work = 0;   // descriptors polled in softirq since the interrupt
     uint32_t rx = 0, tx = 0;    // what the running poll takes
+    int vcd_state = -1;         // NAPI state: idle, scheduled, polling
+  };
+  struct Ksoftirqd {            // a core's softirq thread, as the waveform shows it
+    int queued = 0;             // deferred polls waiting for the thread to run
+    bool running = false;
+    int vcd_state = -1;         // sleeping, runnable, running
   };
   struct Posted {               // the driver's shadow of a TX descriptor (tx_buffer_info)
     Conn* conn = nullptr;
@@ -160,6 +166,9 @@ class Driver : public sc_core::sc_module {
   void unmask(int vector);
   void mmio_write(uint64_t address, uint64_t value);
   void trace_queue(int ring);
+  enum class NapiState { idle, scheduled, polling };
+  void trace_napi(int vector, NapiState state);
+  void trace_ksoftirqd(int core);
 
   SimContext& ctx_;
   DriverParams p_;
@@ -179,6 +188,7 @@ class Driver : public sc_core::sc_module {
   std::deque<std::pair<Time, int>> irq_queue_;  // MSI-X messages on their way: (arrival, vector)
   sc_core::sc_event irq_due_;
   std::vector<Poll> polls_;
+  std::vector<Ksoftirqd> ksoftirqd_;  // per core
   std::vector<TxQueue> queues_;
 
   Counter& irqs_;
