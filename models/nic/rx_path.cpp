@@ -149,6 +149,7 @@ bool RxPath::deliver(uint16_t r, const Packet& p) {
   done = std::max(done, frame_done);
   ring.write_completion(RxDescriptor{ctx_.frames().copy(p), done});
   ring_delivered_[r]->add();
+  if (on_delivered) on_delivered(r, p);
   interrupts_.completion(r, done);
   return true;
 }

@@ -68,6 +68,10 @@ class RxPath {
   void mirror_transmitted(const Packet& p);
   bool mirrors_transmitted() const { return mirrors_tx_; }
 
+  // Each frame (or mirror copy) as it is written into RX ring `ring`'s next slot: what the
+  // VNIC owning the ring receives (capture taps hook here).
+  std::function<void(uint16_t ring, const Packet&)> on_delivered;
+
  private:
   // False: the ring was full and the frame is dropped (counted on the ring).
   bool deliver(uint16_t ring, const Packet& p);

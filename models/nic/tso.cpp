@@ -158,4 +158,12 @@ net::Result<uint32_t> tso_segment(const TsoRequest& request, std::vector<Packet>
   return tso_segment(*request.super, request.mss, out);
 }
 
+net::Result<Packet> tso_whole_segment(const Packet& super) {
+  // The largest MSS: a 64 KiB super-frame's payload always fits in one segment.
+  std::vector<Packet> one;
+  auto cut = tso_segment(super, 0xFFFF, one);
+  if (!cut) return net::Error{cut.error()};
+  return std::move(one.front());
+}
+
 }  // namespace hostwire::nic

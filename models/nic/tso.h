@@ -45,4 +45,9 @@ uint32_t tso_segment_count(uint32_t payload_bytes, uint16_t mss);
 net::Result<uint32_t> tso_segment(const Packet& super, uint16_t mss, std::vector<Packet>& out);
 net::Result<uint32_t> tso_segment(const TsoRequest& request, std::vector<Packet>& out);
 
+// The super-frame as one TCP segment, its IPv4 total length and both checksums filled in over
+// the whole payload: what a capture on the host before the NIC (tcpdump) shows of a TSO send,
+// except that Linux leaves the TCP checksum partial there. Errors as tso_segment's.
+net::Result<Packet> tso_whole_segment(const Packet& super);
+
 }  // namespace hostwire::nic

@@ -148,6 +148,7 @@ void LinkChannel::deliver_due() {
     arrivals_.pop();
     frames_delivered_.add();
     bytes_delivered_.add(packet_of(*gp).frame_bytes());
+    if (on_deliver) on_deliver(packet_of(*gp));
     tlm::tlm_phase phase = tlm::BEGIN_REQ;
     sc_core::sc_time zero = sc_core::SC_ZERO_TIME;
     auto status = out->nb_transport_fw(*gp, phase, zero);

@@ -58,6 +58,9 @@ class LinkChannel : public sc_core::sc_module {
   // Called for each frame as its last bit leaves the sender, with the time it started
   // (capture taps hook here).
   std::function<void(const Packet&, Time start)> on_transmit;
+  // Called for each frame as it reaches `out`, after the faults: lost frames never come, a
+  // corrupted one carries its flipped bit, a duplicate comes twice (the receiver's view).
+  std::function<void(const Packet&)> on_deliver;
 
   // 0: a frame reaches `out` when its last bit arrives (a MAC checks the FCS first). n > 0:
   // when its first n bytes from the destination MAC have, for a receiver that starts on a

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bus/payload.h"
+#include "nic/tso.h"
 
 namespace hostwire::kernel {
 
@@ -226,10 +227,19 @@ void Driver::wait_tx(int core, std::function<void()> wake) {
 bool Driver::post(int ring, const Pending& p) {
   TxQueue& q = queues_[static_cast<size_t>(ring)];
   if (!queue_runs(q, ring) || !rings_.tx(ring).post(nic::TxDescriptor{p.frame, p.mss})) return false;
+  if (tx_tap) tap_posted(*p.frame, p.mss);
   q.posted.push_back(Posted{p.conn, p.bytes});
   q.dql.queued(p.bytes);
   ++q.unannounced;
   return true;
+}
+
+void Driver::tap_posted(const Frame& f, uint16_t mss) {
+  if (mss == 0 || f.packet.payload.length <= mss) return tx_tap(f.packet);
+  auto whole = nic::tso_whole_segment(f.packet);
+  if (whole) return tx_tap(*whole);
+  HW_LOG(log_, warn, "frame {}: no whole-segment view for the capture: {}", f.packet.id, whole.error());
+  tx_tap(f.packet);
 }
 
 void Driver::xmit(Frame* f, int core, uint16_t mss, Conn* conn) {

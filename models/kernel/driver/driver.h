@@ -110,6 +110,9 @@ class Driver : public sc_core::sc_module {
   // The queue is stopped (ring full, BQL limit reached, or frames already waiting): a sender
   // that must not queue in the qdisc waits; `wake` runs once when it runs again.
   bool tx_stopped(int core) const;
+  // Each frame as its descriptor is posted to a TX ring, a TSO super-frame as one whole TCP
+  // segment (nic::tso_whole_segment): where tcpdump on the host sees what the NIC is handed.
+  std::function<void(const Packet&)> tx_tap;
   void wait_tx(int core, std::function<void()> wake);
 
   uint64_t frames_in_backlog() const;
@@ -156,6 +159,7 @@ class Driver : public sc_core::sc_module {
   bool queue_runs(const TxQueue& q, int ring) const;
   bool stopped(int ring) const;  // backlog waiting, or the ring cannot take a descriptor
   bool post(int ring, const Pending& p);
+  void tap_posted(const Frame& f, uint16_t mss);
   void drain_backlog(int ring);
   void clean(int ring, uint32_t n);
   void irqs_due();

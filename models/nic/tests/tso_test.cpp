@@ -343,6 +343,26 @@ TEST(Tso, SingleSegmentIsTheInputWithChecksumsFixed) {
   }
 }
 
+// The host's capture view of a super-frame: the frame built whole (lengths and checksums over
+// all of the payload), whatever the stack left in the length and checksum fields.
+TEST(Tso, WholeSegmentIsTheSuperFrameAsOneLargeSegment) {
+  for (uint32_t payload : {0u, 1448u, 14480u, 65535u - 52u}) {
+    const Super good = make_super({.payload = payload});
+    Super s = good;
+    net::store_be16(s.packet.header + 14 + 2, 52);       // total_length of the headers only
+    net::store_be16(s.packet.header + 14 + 10, 0xBEEF);  // IPv4 checksum
+    net::store_be16(s.packet.header + 34 + 16, 0x1234);  // TCP checksum partial
+    auto whole = tso_whole_segment(s.packet);
+    ASSERT_TRUE(whole.ok()) << whole.error();
+    EXPECT_EQ(whole->payload.length, payload);
+    EXPECT_EQ(net::load_be16(whole->header + 14 + 2), payload + kIpTcpTimestampsBytes);
+    EXPECT_EQ(frame_of(*whole), frame_of(good.packet)) << payload;
+    EXPECT_EQ(whole->id, good.packet.id);
+  }
+  Packet udp;
+  EXPECT_FALSE(tso_whole_segment(udp).ok());
+}
+
 TEST(Tso, AppendsAfterWhatOutHolds) {
   const Super a = make_super({.payload = 3000, .src_port = 1});
   const Super b = make_super({.payload = 2000, .src_port = 2});

@@ -36,6 +36,7 @@ tlm::tlm_sync_enum SwitchPort::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_p
   phase = tlm::END_RESP;
   frames_in_.add();
   bytes_in_.add(packet_of(gp).frame_bytes());
+  if (rx_tap) rx_tap(packet_of(gp));
   if (on_arrival) on_arrival(gp);
   return tlm::TLM_COMPLETED;
 }

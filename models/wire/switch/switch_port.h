@@ -33,6 +33,8 @@ class SwitchPort : public sc_core::sc_module {
   // Each frame as it arrives on rx: its last bit, or its first bytes for cut-through (the
   // switch's ingress pipeline takes it from here; it must acquire the payload to keep it).
   std::function<void(tlm::tlm_generic_payload&)> on_arrival;
+  // The same frames, for a capture at the port's ingress (before the FCS check and lookup).
+  std::function<void(const Packet&)> rx_tap;
   // Each frame as the egress hands it to the leaving link, with the time its first bit goes
   // out (capture taps hook here, as on LinkChannel::on_transmit).
   std::function<void(const Packet&, Time start)> on_transmit;
