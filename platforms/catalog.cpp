@@ -1,6 +1,7 @@
 #include "platforms/catalog.h"
 
 #include "apps/frame_gen.h"
+#include "platforms/capture.h"
 #include "platforms/link_pair.h"
 #include "platforms/star.h"
 #include "platforms/two_hosts.h"
@@ -16,6 +17,13 @@ std::string HostwireCatalog::platform_description(const std::string& platform) c
   if (platform == Star::kName)
     return "groups of hosts (hosts: [{name, count, cores, rings}]), each on its own link (link_<host>) to one "
            "Ethernet switch (switch0)";
+  return {};
+}
+
+std::string HostwireCatalog::platform_taps(const std::string& platform) const {
+  if (platform == LinkPair::kName) return "(<link> = link0) " + Captures::kinds_text(false, false);
+  if (platform == TwoHosts::kName) return "(<link> = link0, <host> = host_a or host_b) " + Captures::kinds_text(true, false);
+  if (platform == Star::kName) return "(<link> = link_<host>, <host> = a host's name) " + Captures::kinds_text(true, true);
   return {};
 }
 

@@ -23,6 +23,8 @@ class HostwireCatalog : public Catalog {
   void cross_check(const Scenario& s, std::vector<InputError>& errors) const override;
 
   std::string platform_description(const std::string& platform) const;
+  // The platform's capture tap points, by kind (what outputs.pcap may list there).
+  std::string platform_taps(const std::string& platform) const;
   // Elaborates the platform's modules for a validated scenario.
   std::unique_ptr<sc_core::sc_module> build(const Scenario& s, SimContext& ctx) const;
 };

@@ -110,6 +110,7 @@ class Host : public sc_core::sc_module {
   // For reports and the conservation check.
   const kernel::TcpStack& tcp() const { return *stack_; }
   const kernel::Driver& driver() const { return *driver_; }
+  kernel::Driver& driver() { return *driver_; }  // capture taps hook into it
   const nic::DescriptorRings& rings() const { return *rings_; }
   uint64_t datagrams_in_sockets() const { return udp_->datagrams_queued(); }
   uint64_t frames_in_backlog() const { return driver_->frames_in_backlog(); }

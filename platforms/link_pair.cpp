@@ -36,7 +36,11 @@ void LinkPair::params(std::vector<ParamSpec>& out) {
   for (const auto& e : endpoints()) collect_schema<wire::MacParams>(out, e + ".mac.");
 }
 
-std::vector<std::string> LinkPair::taps() { return {"link0.a_to_b", "link0.b_to_a", "a.mac.rx", "b.mac.rx"}; }
+std::vector<std::string> LinkPair::taps() {
+  auto t = Captures::link_taps("link0");
+  for (const auto& e : endpoints()) t.push_back(e + ".mac.rx");
+  return t;
+}
 
 void LinkPair::cross_check(const Scenario& s, std::vector<InputError>& errors) {
   const auto link = link_params(s);
@@ -94,10 +98,8 @@ LinkPair::LinkPair(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   add_end_to_end_accounting(s, ctx);
   for (const auto& tap : Captures::requested(s)) {
     auto hook = captures_.open(tap);
-    if (tap == "link0.a_to_b") link_.a_to_b.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
-    if (tap == "link0.b_to_a") link_.b_to_a.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
-    if (tap == "a.mac.rx") a_.mac->rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
-    if (tap == "b.mac.rx") b_.mac->rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
+    Captures::attach_link(tap, "link0", link_, hook) || Captures::attach_mac_rx(tap, "a", *a_.mac, hook) ||
+        Captures::attach_mac_rx(tap, "b", *b_.mac, hook);
   }
 
   uint32_t flow = 0;

@@ -91,11 +91,13 @@ void Star::cross_check(const Scenario& s, std::vector<InputError>& errors) {
     return std::pair{bind_params<cpu::CpuParams>(s.values, "host.cpu.").cores, std::string("host.cpu.cores")};
   };
   const auto link = bind_params<wire::LinkParams>(s.values, "link.");
-  // Captures: every link direction and every switch port.
-  std::vector<std::string> taps;
-  for (size_t i = 0; i < all.size(); ++i) {
-    taps.push_back("link_" + all[i].host + ".a_to_b");
-    taps.push_back("link_" + all[i].host + ".b_to_a");
+  // Captures: every link's, every host's and every switch port's (platforms/capture.h).
+  std::vector<std::string> taps = Captures::switch_taps(kSwitch, static_cast<int64_t>(all.size()));
+  const int64_t default_vnics = bind_params<nic::NicParams>(s.values, "host.nic.").vnics;
+  for (const auto& m : all) {
+    for (auto& t : Captures::link_taps("link_" + m.host)) taps.push_back(std::move(t));
+    const int64_t v = m.group < p.hosts.size() && p.hosts[m.group].vnics > 0 ? p.hosts[m.group].vnics : default_vnics;
+    for (auto& t : Captures::host_taps(m.host, v)) taps.push_back(std::move(t));
   }
   Captures::check(s, taps, errors);
   // A group's VNICs (and the key that set them), or host.nic.vnics.
@@ -197,11 +199,10 @@ Star::Star(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx)
   for (auto& h : hosts_) h->set_neighbour(neighbours);
   for (const auto& tap : Captures::requested(s)) {
     auto hook = captures_.open(tap);
-    for (size_t i = 0; i < members_.size(); ++i) {
-      const std::string l = "link_" + members_[i].host;
-      if (tap == l + ".a_to_b") links_[i]->a_to_b.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
-      if (tap == l + ".b_to_a") links_[i]->b_to_a.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
-    }
+    bool attached = Captures::attach_switch(tap, kSwitch, *switch_, hook);
+    for (size_t i = 0; i < members_.size() && !attached; ++i)
+      attached = Captures::attach_link(tap, "link_" + members_[i].host, *links_[i], hook) ||
+                 Captures::attach_host(tap, *hosts_[i], hook);
   }
   workloads_.build<GroupHostNames>(s);
   std::vector<Host*> all;

@@ -27,12 +27,18 @@ void TwoHosts::params(std::vector<ParamSpec>& out) {
   for (const char* h : kHosts) host_params(out, h);
 }
 
-// A link direction as its frames leave the sender, or a host's port as good frames arrive (with
-// link0.b_to_a, host_b.mac.rx is what a capture on host_b's port holds).
-std::vector<std::string> TwoHosts::taps() { return {"link0.a_to_b", "link0.b_to_a", "host_a.mac.rx", "host_b.mac.rx"}; }
+// The link's taps and each host's (platforms/capture.h); host_b.mac.rx with link0.b_to_a is
+// what a capture on host_b's port holds.
+std::vector<std::string> TwoHosts::taps(const Scenario& s) {
+  auto t = Captures::link_taps("link0");
+  for (const char* h : kHosts)
+    for (auto& x : Captures::host_taps(h, bind_params<nic::NicParams>(s.values, std::string(h) + ".nic.").vnics))
+      t.push_back(std::move(x));
+  return t;
+}
 
 void TwoHosts::cross_check(const Scenario& s, std::vector<InputError>& errors) {
-  Captures::check(s, taps(), errors);
+  Captures::check(s, taps(s), errors);
   for (const char* d : kDirections) {
     auto keys = bind_params<wire::ChannelFaultKeys>(s.values, d);
     wire::FaultParams f;
@@ -94,12 +100,8 @@ TwoHosts::TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& 
   link_.b_to_a.out.bind(a_->nic().mac.rx);
   for (const auto& tap : Captures::requested(s)) {
     auto hook = captures_.open(tap);
-    if (tap == "host_a.mac.rx" || tap == "host_b.mac.rx") {
-      (tap == "host_a.mac.rx" ? a_ : b_)->nic().mac.rx_tap = [hook](const Packet& p) { hook(hostwire::now(), p); };
-      continue;
-    }
-    wire::LinkChannel& ch = tap == "link0.a_to_b" ? link_.a_to_b : link_.b_to_a;
-    ch.on_transmit = [hook](const Packet& p, Time start) { hook(start, p); };
+    Captures::attach_link(tap, "link0", link_, hook) || Captures::attach_host(tap, *a_, hook) ||
+        Captures::attach_host(tap, *b_, hook);
   }
   workloads_.build<FixedHostNames>(s);
   add_accounting(ctx);

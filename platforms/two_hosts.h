@@ -24,7 +24,7 @@ class TwoHosts : public sc_core::sc_module {
  public:
   static constexpr const char* kName = "two_hosts";
   static void params(std::vector<ParamSpec>& out);
-  static std::vector<std::string> taps();
+  static std::vector<std::string> taps(const Scenario& s);  // capture points for outputs.pcap
   static void cross_check(const Scenario& s, std::vector<InputError>& errors);
 
   TwoHosts(sc_core::sc_module_name name, const Scenario& s, SimContext& ctx);

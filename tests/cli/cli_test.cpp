@@ -223,6 +223,27 @@ TEST(Cli, UnknownTapPointIsBadInput) {
   EXPECT_NE(r.output.find("did you mean 'link0.a_to_b'?"), std::string::npos) << r.output;
 }
 
+TEST(Cli, ParamsListsEachPlatformsTapPoints) {
+  auto r = run_hostwire("params outputs.pcap");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* kind : {"<link>.<dir>.delivered", "<host>.driver.tx", "<host>.mac.tx", "<host>.nic.vnic<v>",
+                           "switch0.port<i>.ingress", "a.mac.rx / b.mac.rx", "both directions in one file"})
+    EXPECT_NE(r.output.find(kind), std::string::npos) << kind << "\n" << r.output;
+  for (const char* platform : {"platform link_pair", "platform two_hosts", "platform star"})
+    EXPECT_NE(r.output.find(platform), std::string::npos) << platform;
+}
+
+TEST(Cli, UnknownTapPointOnAStarNamesTheNearestOne) {
+  auto r = run_hostwire("check " HOSTWIRE_SOURCE_DIR "/scenarios/star_rr.yaml --pcap switch0.port3.ingres");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.output.find("unknown tap point 'switch0.port3.ingres'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("did you mean 'switch0.port3.ingress'?"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("in all; `hostwire params outputs.pcap` lists the kinds"), std::string::npos) << r.output;
+  r = run_hostwire("check " HOSTWIRE_SOURCE_DIR "/scenarios/star_rr.yaml --pcap server.nic.vnic0 --pcap link_client3 "
+                   "--pcap switch0.port16.egress");
+  EXPECT_EQ(r.code, 0) << r.output;
+}
+
 TEST(Cli, QuickstartCaptureOpensCleanlyInTshark) {
   if (!hostwire::testing::tshark_available()) GTEST_SKIP() << "tshark not installed";
   std::string d = tmp_dir("qs_pcap");

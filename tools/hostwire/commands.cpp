@@ -223,6 +223,8 @@ int cmd_params(const std::string& term, const po::variables_map& vm) {
     pending_heading = "platform " + p + ": " + catalog.platform_description(p);
     std::vector<ParamSpec> specs;
     catalog.platform_params(p, specs);
+    // outputs.pcap is every scenario's key; what it may name depends on the platform.
+    specs.push_back({"outputs.pcap", ParamType::Text, "", "tap points of this platform: " + catalog.platform_taps(p)});
     print(specs);
     for (const auto& t : catalog.workload_types(p)) {
       pending_heading = "platform " + p + ", workload type " + t + " (keys under workloads.<name>.):";
