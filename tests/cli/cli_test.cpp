@@ -204,11 +204,14 @@ TEST(Cli, CapturesOpenCleanlyInTsharkAndMatchTheCounters) {
 TEST(Cli, CapturesAreByteIdenticalForTheSameSeed) {
   auto capture = [](const std::string& name) {
     std::string d = tmp_dir(name);
-    auto r = run_hostwire("run " HOSTWIRE_SOURCE_DIR "/scenarios/lossy_link.yaml --set duration=1ms --out " + d);
+    auto r = run_hostwire("run " HOSTWIRE_SOURCE_DIR "/scenarios/lossy_link.yaml --set duration=1ms --pcap link0 "
+                          "--pcap link0.b_to_a.delivered --out " + d);
     EXPECT_EQ(r.code, 0) << r.output;
-    std::ifstream in(d + "/link0.a_to_b.pcap", std::ios::binary);
     std::stringstream ss;
-    ss << in.rdbuf();
+    for (const char* tap : {"link0.a_to_b", "link0", "link0.b_to_a.delivered"}) {
+      std::ifstream in(d + "/" + tap + ".pcap", std::ios::binary);
+      ss << in.rdbuf() << '|';
+    }
     return ss.str();
   };
   std::string a = capture("pcap_det_a"), b = capture("pcap_det_b");
