@@ -120,6 +120,7 @@ Frame* FrameGenerator::build(uint32_t with_fcs) {
   p.id = ctx_.next_packet_id();
   p.flow = flow_;
   p.created = hostwire::now();
+  ctx_.trace().admit(p.id, p.flow);
   return f;
 }
 

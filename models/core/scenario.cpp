@@ -41,6 +41,7 @@ struct GlobalParams {
   Time trace_start{};
   Time trace_stop{};
   int64_t trace_sample = 1;
+  std::string trace_sample_by = "packet";
   int64_t trace_max_events = 1'000'000;
   std::string log;
   template <class V>
@@ -57,7 +58,12 @@ struct GlobalParams {
     v(trace, "outputs.trace", "write DIR/trace.json: per-packet timeline for ui.perfetto.dev / chrome://tracing");
     v(trace_start, "outputs.trace_start", "timeline: record from this simulated time");
     v(trace_stop, "outputs.trace_stop", "timeline: record until this simulated time (0s: the end)");
-    v(trace_sample, "outputs.trace_sample", "timeline: record every Nth packet (by packet id)", Limits::at_least(1));
+    v(trace_sample, "outputs.trace_sample", "timeline: record every Nth packet (by id) or every Nth flow (trace_sample_by)",
+      Limits::at_least(1));
+    v.choice(trace_sample_by, "outputs.trace_sample_by",
+             "timeline: what trace_sample counts: packet (every Nth packet id) or flow (every packet and send of every "
+             "Nth TCP conn or UDP flow, by conn id / flow tag)",
+             {"packet", "flow"});
     v(trace_max_events, "outputs.trace_max_events", "timeline: stop recording after this many events",
       Limits::at_least(1));
     v(log, "outputs.log", "log levels per component, comma-separated (e.g. link0=debug,*=warn)");

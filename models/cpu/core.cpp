@@ -161,7 +161,8 @@ void Core::complete() {
   ctx_.activation();
   const Time t = hostwire::now();
   if (!running_ || finish_at_ > t) return;  // not due: nothing to do (a preemption moved it)
-  end_segment(t);
+  busy_ps_ += t.ps - segment_start_.ps;
+  const Time stretch = segment_start_;
   running_ = false;
   ++items_done_;
   items_[level(current_.item.priority)]->add();
@@ -171,15 +172,27 @@ void Core::complete() {
     finished.item.done();
     finishing_ = false;
   }
+  // Written after done(): the packets a TCP output or a NAPI poll made or took are known now.
+  if (!trace_packets_.empty() || !trace_links_.empty()) {
+    ctx_.trace().slice(trace_track_, finished.item.kind, finished.item.layer, stretch, t - stretch, finished.item.packet,
+                       trace_packets_, trace_links_);
+    trace_packets_.clear();
+    trace_links_.clear();
+  } else {
+    trace_slice(finished.item, stretch, t);
+  }
   start_next();
 }
 
 void Core::end_segment(Time t) {
   busy_ps_ += t.ps - segment_start_.ps;
-  if (current_.item.packet ? ctx_.trace().recording(current_.item.packet, segment_start_)
-                           : ctx_.trace().recording(segment_start_))
-    ctx_.trace().slice(trace_track_, current_.item.kind, segment_start_, t - segment_start_, current_.item.packet,
-                       TraceEventWriter::Flow::none);
+  trace_slice(current_.item, segment_start_, t);
+}
+
+void Core::trace_slice(const WorkItem& item, Time start, Time end) {
+  if (item.packet ? ctx_.trace().recording(item.packet, start) : ctx_.trace().recording(start))
+    ctx_.trace().slice(trace_track_, item.kind, item.layer, start, end - start, item.packet,
+                       item.packet ? TraceEventWriter::Flow::join : TraceEventWriter::Flow::none);
 }
 
 void Core::record_state(Time t, uint64_t code) {

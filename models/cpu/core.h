@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <string>
 
 #include <systemc>
@@ -34,6 +35,15 @@ class Core : public sc_core::sc_module {
   // An interrupt: item.cycles plus costs.interrupt_entry at irq priority. It preempts whatever
   // softirq or thread runs; behind a running interrupt it waits its turn (interrupts nest no deeper).
   void raise_interrupt(WorkItem item);
+  // From inside the finishing item's done(): the packets (or stream ids) it worked on, whose
+  // arrows pass through its slice on the timeline; `link`: an id whose arrow fans out to the
+  // slice (a send's bytes to the segment carrying them). Callers check recording() first.
+  void trace_packet(uint64_t id) {
+    if (finishing_) trace_packets_.push_back(id);
+  }
+  void trace_link(uint64_t id) {
+    if (finishing_) trace_links_.push_back(id);
+  }
 
   bool idle() const { return !running_ && queued_ == 0; }
   size_t queued() const { return queued_; }  // waiting or preempted, not the running item
@@ -57,7 +67,8 @@ class Core : public sc_core::sc_module {
   void complete();    // SC_METHOD: the running item's completion time has come
   void start_next();  // runs the highest-priority waiting item, if the core is free
   void preempt();
-  void end_segment(Time t);  // the running item leaves the core at t: busy time, timeline
+  void end_segment(Time t);
+  void trace_slice(const WorkItem& item, Time start, Time end);  // the running item leaves the core at t: busy time, timeline
   void record_state(Time t, uint64_t priority_code);
 
   SimContext& ctx_;
@@ -82,6 +93,7 @@ class Core : public sc_core::sc_module {
   int vcd_busy_;      // 1 while an item runs
   int vcd_priority_;  // 0 idle, 1 task, 2 softirq, 3 irq
   int trace_track_;   // timeline: a slice per item per stretch it ran
+  std::vector<uint64_t> trace_packets_, trace_links_;  // what the finishing item's done() reported
 
   Counter& submitted_;
   std::array<Counter*, kPriorities> items_;

@@ -30,6 +30,7 @@ struct WorkItem {
   int context = -1;
   const char* kind = "";  // label on the timeline ("napi_poll", "udp_send"); a string literal, JSON-safe
   uint64_t packet = 0;    // packet the work is for, so the timeline samples it with that packet; 0: none
+  const char* layer = "kernel";  // the timeline's category for it ("tcp", "driver", "irq", "socket")
   // Runs at the simulated time the work completes. It may submit more work to any core,
   // this one included. Captures of at most 16 bytes stay inside std::function (no allocation).
   std::function<void()> done = nullptr;

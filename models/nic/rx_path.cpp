@@ -29,6 +29,8 @@ RxPath::RxPath(SimContext& ctx, Classifier classifier, DescriptorRings& rings, D
                                             "their completions): mirroring's extra PCIe traffic")),
       primary_dropped_ring_(ctx.stats().counter(stat_name + ".primary_dropped_ring_full", "frames",
                                                 "received frames (not mirror copies) dropped at a full RX ring")) {
+  trace_classifier_ = ctx.trace().track(stat_name, "classifier");
+  trace_dma_write_ = ctx.trace().track(stat_name + ".dma", "write (NIC to host)");
   auto& st = ctx.stats();
   for (int r = 0; r < rings_.rings(); ++r) {
     const std::string q = stat_name + ".ring" + std::to_string(r);
@@ -61,6 +63,9 @@ void RxPath::receive(Packet& p) {
     return;
   }
   const Decision d = step_ ? step_(p) : classify(p);
+  if (ctx_.trace().recording(p.id, p.received))
+    ctx_.trace().slice(trace_classifier_, d.drop ? "rule drop" : "classify", "nic", p.received, Time{}, p.id,
+                       TraceEventWriter::Flow::join);
   if (d.drop) {
     dropped_rule_.add();
     HW_LOG(log_, debug, "frame {} dropped by rule {}", p.id, d.rule);
@@ -147,6 +152,9 @@ bool RxPath::deliver(uint16_t r, const Packet& p) {
       dma_.transfer(tlm::TLM_WRITE_COMMAND, rings_.rx_buffer_address(r, slot), p.frame_bytes(), now);
   Time done = dma_.transfer(tlm::TLM_WRITE_COMMAND, rings_.rx_descriptor_address(r, slot), rings_.descriptor_bytes(), now);
   done = std::max(done, frame_done);
+  if (ctx_.trace().recording(p.id, now))
+    ctx_.trace().slice(trace_dma_write_, "frame and completion", "bus", now, done - now, p.id,
+                       TraceEventWriter::Flow::join);
   ring.write_completion(RxDescriptor{ctx_.frames().copy(p), done});
   ring_delivered_[r]->add();
   if (on_delivered) on_delivered(r, p);

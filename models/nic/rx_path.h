@@ -84,6 +84,7 @@ class RxPath {
   DmaPort& dma_;
   Interrupts& interrupts_;
   Logger log_;
+  int trace_classifier_, trace_dma_write_;  // timeline tracks
   Classifier classifier_;
   ClassifyStep step_;
   std::function<bool(const Packet&)> steer_;

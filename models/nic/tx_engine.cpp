@@ -25,6 +25,8 @@ DescriptorTxEngine::DescriptorTxEngine(SimContext& ctx, const NicParams& params,
     ring_frames_.push_back(&ctx.stats().counter(stat_name + ".ring" + std::to_string(r) + ".tx_frames", "frames",
                                                 "frames sent from this TX ring"));
   vcd_buffer_ = ctx.vcd().wire(stat_name + ".tx_buffer_bytes", 32);
+  trace_dma_read_ = ctx.trace().track(stat_name + ".dma", "read (host to NIC)");
+  trace_tso_ = ctx.trace().track(stat_name, "tso");
   sc_core::sc_spawn_options opt;
   opt.spawn_method();
   opt.set_sensitivity(&wake_);
@@ -116,6 +118,11 @@ bool DescriptorTxEngine::start_batch() {
                                    fetched.segments[s].count * ports_.rings.descriptor_bytes(), now);
     b.fetched.resize(taken);
     ring.fetch(b.fetched);
+    if (ctx_.trace().recording(now))
+      for (const TxDescriptor& d : b.fetched)
+        if (ctx_.trace().recording(d.frame->packet.id, now))
+          ctx_.trace().slice(trace_dma_read_, "descriptor fetch", "bus", now, b.done - now, d.frame->packet.id,
+                             TraceEventWriter::Flow::join);
     doorbelled -= taken;
     b.descriptors = taken;
     b.reserved = bytes;  // buffer space held from now; read_frames() settles it
@@ -135,7 +142,12 @@ void DescriptorTxEngine::read_frames(Batch& b) {
   int64_t bytes = 0;
   for (const TxDescriptor& d : b.fetched) {
     const uint32_t fb = d.frame->packet.frame_bytes();
-    done = std::max(done, ports_.dma.transfer(tlm::TLM_READ_COMMAND, ports_.rings.map().tx_buffers, fb, now));
+    const Time read = ports_.dma.transfer(tlm::TLM_READ_COMMAND, ports_.rings.map().tx_buffers, fb, now);
+    done = std::max(done, read);
+    const uint64_t id = d.frame->packet.id;
+    const bool traced = ctx_.trace().recording(id, now);
+    if (traced)
+      ctx_.trace().slice(trace_dma_read_, "payload read", "bus", now, read - now, id, TraceEventWriter::Flow::join);
     if (d.mss > 0 && p_.tso && fb > static_cast<uint32_t>(max_frame_bytes_)) {
       segments_scratch_.clear();
       auto cut = tso_segment(d.frame->packet, d.mss, segments_scratch_);
@@ -146,6 +158,14 @@ void DescriptorTxEngine::read_frames(Batch& b) {
           const bool continues = sp.flow_open && &sp == &segments_scratch_.front();
           f->packet.id = continues ? d.frame->packet.id : ctx_.next_packet_id();
           f->packet.flow_open = continues;
+          if (traced) {
+            // The super-frame's arrow fans out to each segment cut from it.
+            ctx_.trace().inherit(id, f->packet.id);
+            if (continues)
+              ctx_.trace().slice(trace_tso_, "segment", "nic", read, Time{}, id, TraceEventWriter::Flow::join);
+            else if (ctx_.trace().recording(f->packet.id, read))
+              ctx_.trace().slice(trace_tso_, "segment", "nic", read, Time{}, f->packet.id, {}, {id});
+          }
           bytes += f->packet.frame_bytes();
           b.frames.push_back(f);
         }

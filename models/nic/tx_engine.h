@@ -93,6 +93,7 @@ class DescriptorTxEngine final : public TxEngine {
   int64_t max_frame_bytes_;
   TxPorts ports_;
   Logger log_;
+  int trace_dma_read_, trace_tso_;  // timeline tracks
   std::deque<Doorbell> doorbells_;   // on their way
   std::vector<uint32_t> doorbelled_;  // per ring: announced by doorbells that arrived, not yet fetched
   std::deque<Batch> batches_;

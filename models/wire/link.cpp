@@ -101,8 +101,8 @@ tlm::tlm_sync_enum LinkChannel::nb_transport_fw(tlm::tlm_generic_payload& gp, tl
   const FaultDecision fate = faults_.decide(start, static_cast<uint32_t>(frame * 8));
   if (ctx_.trace().recording(p.id, start)) {
     auto& tr = ctx_.trace();
-    tr.slice(trace_track_, "on the wire", start, last_bit - start, p.id, TraceEventWriter::Flow::step);
-    if (fate.dropped()) tr.instant(trace_track_, to_string(fate.drop), last_bit, p.id);
+    tr.slice(trace_track_, "on the wire", "wire", start, last_bit - start, p.id, TraceEventWriter::Flow::join);
+    if (fate.dropped()) tr.instant(trace_track_, to_string(fate.drop), "wire", last_bit, p.id);
   }
   if (fate.dropped()) {
     Counter& c = fate.drop == DropReason::loss ? dropped_loss_ : fate.drop == DropReason::burst_loss ? dropped_burst_ : dropped_link_down_;

@@ -52,7 +52,7 @@ bool Mac::send(Frame* frame) {
     frame->gp.release();
     return false;
   }
-  queue_.push_back(frame);
+  queue_.push_back({frame, hostwire::now()});
   queued_bytes_ += bytes;
   ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   if (!tx_busy_) start_next();
@@ -61,7 +61,7 @@ bool Mac::send(Frame* frame) {
 
 void Mac::start_next() {
   tx_busy_ = true;  // before on_tx_start: a frame it queues (a mirror copy) waits its turn
-  Frame* f = queue_.front();
+  const auto [f, queued_at] = queue_.front();
   queue_.pop_front();
   queued_bytes_ -= f->packet.frame_bytes();
   assert(queued_bytes_ >= 0 && (queued_bytes_ == 0) == queue_.empty());
@@ -70,8 +70,8 @@ void Mac::start_next() {
   tx_bytes_.add(f->packet.frame_bytes());
   if (on_tx_start) on_tx_start(f->packet);
   if (ctx_.trace().recording(f->packet.id, hostwire::now()))
-    ctx_.trace().slice(trace_tx_, "queued", f->packet.created, hostwire::now() - f->packet.created, f->packet.id,
-                       f->packet.flow_open ? TraceEventWriter::Flow::step : TraceEventWriter::Flow::begin);
+    ctx_.trace().slice(trace_tx_, "queued", "mac", queued_at, hostwire::now() - queued_at, f->packet.id,
+                       TraceEventWriter::Flow::join);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   auto status = tx->nb_transport_fw(f->gp, phase, delay);
@@ -94,8 +94,8 @@ tlm::tlm_sync_enum Mac::rx_frame(tlm::tlm_generic_payload& gp, tlm::tlm_phase& p
   phase = tlm::END_RESP;
   rx_arrived_.add();
   if (ctx_.trace().recording(p.id, hostwire::now()))
-    ctx_.trace().slice(trace_rx_, p.fcs_bad ? "fcs error" : "received", hostwire::now(), Time{}, p.id,
-                       TraceEventWriter::Flow::end);
+    ctx_.trace().slice(trace_rx_, p.fcs_bad ? "fcs error" : "received", "mac", hostwire::now(), Time{}, p.id,
+                       TraceEventWriter::Flow::join);
   if (p.fcs_bad) {
     rx_fcs_errors_.add();
     HW_LOG(log_, debug, "frame {} dropped: bad FCS", p.id);

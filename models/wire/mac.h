@@ -61,7 +61,11 @@ class Mac : public sc_core::sc_module {
   MacParams params_;
   Logger log_;
   int64_t max_frame_bytes_;
-  std::deque<Frame*> queue_;
+  struct Queued {
+    Frame* frame;
+    Time at;  // offered to the MAC: the start of its "queued" slice
+  };
+  std::deque<Queued> queue_;
   int64_t queued_bytes_ = 0;
   bool tx_busy_ = false;
   sc_core::sc_event wire_free_event_;

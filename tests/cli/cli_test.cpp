@@ -365,9 +365,9 @@ TEST(Cli, PacketTimelineForPerfettoFollowsEachFrameAcrossStages) {
     }
   }
   EXPECT_GT(wire_slices, 100);
-  // Delivered frames: queue -> wire -> receiver, one arrow each.
+  // Delivered frames: queue -> wire -> receiver, an arrow that starts and continues twice.
   int complete = 0;
-  for (const auto& [id, phases] : flow_phases) complete += phases == "stf";
+  for (const auto& [id, phases] : flow_phases) complete += phases == "stt";
   EXPECT_GT(complete, 100);
   auto report = read_json(d + "/report.json");
   EXPECT_EQ(report["outputs"]["trace"], "trace.json");
@@ -380,6 +380,8 @@ TEST(Cli, PacketTimelineForPerfettoFollowsEachFrameAcrossStages) {
   auto t = read_json(small + "/t.json");
   EXPECT_EQ(t["otherData"]["events"], 50);
   EXPECT_EQ(t["otherData"]["truncated"], true);
+  EXPECT_NE(bounded.output.find("truncated: recording stopped at outputs.trace_max_events = 50"), std::string::npos)
+      << bounded.output;
 }
 
 TEST(Cli, WorkedExampleInTheScenarioDocsValidates) {

@@ -322,7 +322,8 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     }
     if (!trace_path.empty()) {
       TraceLimits limits{Time{s.at("outputs.trace_start").integer}, Time{s.at("outputs.trace_stop").integer},
-                         s.at("outputs.trace_sample").integer, s.at("outputs.trace_max_events").integer};
+                         s.at("outputs.trace_sample").integer, s.at("outputs.trace_sample_by").text == "flow",
+                         s.at("outputs.trace_max_events").integer};
       std::string error;
       if (!ctx.trace().open(trace_path, limits, error)) {
         std::cerr << "--trace: " << error << '\n';
@@ -332,6 +333,10 @@ int cmd_run(const std::string& path, const po::variables_map& vm) {
     interrupted = run_to(s.duration(), progress);
     ctx.run_end_hooks();
     if (ctx.trace().is_open() && !ctx.trace().close()) throw std::runtime_error("cannot finish " + trace_path);
+    if (ctx.trace().truncated())
+      std::cerr << "warning: " << trace_path << " is truncated: recording stopped at outputs.trace_max_events = "
+                << s.at("outputs.trace_max_events").integer
+                << " (narrow outputs.trace_start/trace_stop, raise outputs.trace_sample or trace_max_events)\n";
     if (ctx.vcd().is_open() && !ctx.vcd().close(now())) throw std::runtime_error("cannot finish " + vcd_path);
   } catch (const std::exception& e) {
     std::cerr << path << ": simulation failed: " << e.what() << '\n';

@@ -44,6 +44,9 @@ class Conn {
       : id(id), core(core), peer(peer), local_port(local_port), remote_port(remote_port) {}
 
   const uint64_t id;
+  // The timeline's key for sampling by flow: the same on both hosts (the ports swap), and
+  // consecutive for a client's conns (ephemeral ports count up).
+  uint64_t trace_key() const { return uint64_t{local_port} + remote_port; }
   const int core;  // every piece of this conn's protocol work runs here, in order
   const net::Ipv4Address peer;
   const uint16_t local_port;

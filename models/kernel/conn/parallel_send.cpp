@@ -201,8 +201,8 @@ void ParallelSend::post(Conn& c, Chunk& k, int core) {
     const bool first = i == 0 && trace.is_open();
     const uint64_t id = stack_.emit(c, k.segments[i], core, first);
     if (first && id && trace.recording(id, k.reserved_at))
-      trace.slice(pes_[static_cast<size_t>(k.pe)].track, "chunk", k.reserved_at, hostwire::now() - k.reserved_at, id,
-                  TraceEventWriter::Flow::begin);
+      trace.slice(pes_[static_cast<size_t>(k.pe)].track, "chunk", "tcp", k.reserved_at, hostwire::now() - k.reserved_at, id,
+                  TraceEventWriter::Flow::join);
   }
   if (!k.segments.empty()) stack_.flush(core);
   pump(c);  // the PE has room for another chunk

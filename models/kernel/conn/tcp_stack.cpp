@@ -109,6 +109,8 @@ TcpStack::TcpStack(sc_core::sc_module_name name, SimContext& ctx, const KernelPa
                       sum([](const tcp::Connection& t) { return t.spurious_retransmits(); }));
   dirty_.resize(static_cast<size_t>(port_.cpu->cores()));
   trace_track_ = ctx.trace().track(stat_name, "conn states");
+  trace_socket_ = ctx.trace().track(stat_name + ".socket", "receive queue");
+  trace_send_buffer_ = ctx.trace().track(stat_name + ".socket", "send buffer");
 
   SC_HAS_PROCESS(TcpStack);
   SC_METHOD(timers_due);
@@ -174,7 +176,7 @@ void TcpStack::set_data_state(Conn& c, const std::string& state, const EventList
 void TcpStack::enter_state(Conn& c, const std::string& state, const EventList& list, Time now) {
   HW_LOG(log_, info, "conn {} ({}:{}): {} -> {} [{}]", c.id, net::to_string(c.peer), c.remote_port,
          c.state.empty() ? "new" : c.state, state, c.tcp->state_name());
-  if (ctx_.trace().recording(c.id, now)) ctx_.trace().instant(trace_track_, state.c_str(), now, c.id);
+  if (ctx_.trace().recording(c.id, now)) ctx_.trace().instant(trace_track_, state.c_str(), "tcp", now, c.id);
   state_changes_.add();
   if (auto it = state_entries_.find(state); it != state_entries_.end()) it->second->add();
   c.state = state;
@@ -243,6 +245,7 @@ void TcpStack::schedule_work(Conn& c) {
   w.cycles = cycles.n;
   w.priority = cpu::Priority::softirq;
   w.kind = "conn_input";
+  w.layer = "tcp";
   Conn* cp = &c;
   w.done = [this, cp] { run_work(*cp); };
   port_.cpu->core(c.core).submit(std::move(w));
@@ -253,6 +256,8 @@ void TcpStack::run_work(Conn& c) {
     Input in = std::move(c.queue.front());
     c.queue.pop_front();
     if (in.arrival_core != c.core) handovers_.add();
+    if (in.frame && ctx_.trace().recording(in.frame->packet.id, hostwire::now()))
+      port_.cpu->core(c.core).trace_packet(in.frame->packet.id);
     run_list(c, in);
     in.frame->gp.release();
   }
@@ -313,6 +318,7 @@ void TcpStack::run_deferred(Conn& c) {
   c.extra_cycles = {};
   w.priority = cpu::Priority::softirq;
   w.kind = "conn_layers";
+  w.layer = "tcp";
   Conn* cp = &c;
   w.done = [cp] {
     if (!cp->wake_deferred) return;
@@ -377,6 +383,7 @@ void TcpStack::run_output(Conn& c) {
   w.cycles = output_cycles(c).n;
   w.priority = cpu::Priority::softirq;
   w.kind = "tcp_output";
+  w.layer = "tcp";
   Conn* cp = &c;
   w.done = [this, cp] {
     Conn& c = *cp;
@@ -421,9 +428,30 @@ uint64_t TcpStack::emit(Conn& c, const tcp::Segment& s, int core, bool flow_open
   if (c.id) offload_.emitted(c, s);
   // The conn is charged for what sits below it (TCP small queues); a RST outside any conn is not.
   const uint64_t id = f->packet.id;
+  if (ctx_.trace().is_open()) {
+    ctx_.trace().admit(id, c.trace_key());
+    if (ctx_.trace().recording(id, f->packet.created)) trace_emit(c, s, id, core);
+  }
   port_.transmit(f, core, super ? static_cast<uint16_t>(mss) : 0, c.id ? &c : nullptr);
   if (c.id) trace_below(c);
   return id;
+}
+
+// The segment's arrow starts where its first byte was queued: the send() that wrote it fans
+// out to the segment's "send buffer" slice; then the TCP output that built it.
+void TcpStack::trace_emit(Conn& c, const tcp::Segment& s, uint64_t id, int core) {
+  const Time now = hostwire::now();
+  if (c.socket && c.tcp && s.payload.length && !s.retransmission) {
+    const uint32_t offset = s.header.seq - c.tcp->send_path().iss() - 1;
+    // Positions past 4 GiB wrap: the send is looked up by the low 32 bits of the offset.
+    const uint64_t base = c.socket->bytes_written() & ~uint64_t{0xffffffff};
+    uint64_t pos = base | offset;
+    if (pos > c.socket->bytes_written() && base) pos -= uint64_t{1} << 32;
+    if (auto w = c.socket->trace_sender(pos))
+      ctx_.trace().slice(trace_send_buffer_, "send buffer", "socket", w->second, now - w->second, id, {},
+                         {w->first});
+  }
+  port_.cpu->core(core).trace_packet(id);
 }
 
 // ---------------------------------------------------------------- TCP small queues
@@ -485,6 +513,7 @@ void TcpStack::tsq_freed(Conn& c) {
   cpu::WorkItem w;
   w.priority = cpu::Priority::softirq;
   w.kind = "tcp_tsq";
+  w.layer = "tcp";
   Conn* cp = &c;
   w.done = [this, cp] {
     cp->tcp->push(hostwire::now());
@@ -537,6 +566,7 @@ void TcpStack::timers_due() {
     w.cycles = kp_.timer.n;
     w.priority = cpu::Priority::softirq;
     w.kind = "tcp_timer";
+    w.layer = "tcp";
     Conn* cp = &c;
     w.done = [this, cp] {
       cp->timer_scheduled = false;
@@ -594,6 +624,7 @@ void TcpStack::system_call(const Thread& t, Cycles work, bool woken, const char*
   w.priority = cpu::Priority::task;
   w.context = t.context;
   w.kind = kind;
+  w.layer = "app";  // the application thread's call, its copy included
   w.done = std::move(done);
   port_.cpu->core(t.core).submit(std::move(w));
 }

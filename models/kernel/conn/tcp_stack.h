@@ -187,6 +187,9 @@ class TcpStack : public sc_core::sc_module {
   void kbuf_held(int64_t delta);  // bytes kbuf holds changed by `delta`
   void charge_now(Conn& c) { if (c.extra_cycles.n > 0) run_deferred(c); }
   SimContext& context() { return ctx_; }
+  // Timeline: the item finishing on `core` worked on packet (or stream) `id`.
+  void trace_work(int core, uint64_t id) { port_.cpu->core(core).trace_packet(id); }
+  int trace_socket() const { return trace_socket_; }
   const std::string& stat_name() const { return name_; }
 
   // Bytes the host's applications wrote and read (for cycles per byte).
@@ -281,6 +284,8 @@ class TcpStack : public sc_core::sc_module {
   uint64_t next_id_ = 1;
   uint32_t isn_ = 0x1000;
   int trace_track_;
+  int trace_socket_, trace_send_buffer_;  // timeline: the sockets' receive queues and send buffers
+  void trace_emit(Conn& c, const tcp::Segment& s, uint64_t id, int core);
 
   Counter& segments_in_;
   Counter& segments_out_;

@@ -53,6 +53,8 @@ Driver::Driver(sc_core::sc_module_name name, SimContext& ctx, const DriverParams
     q.vcd_backlog = ctx.vcd().wire(t + ".qdisc_frames", 32);
     q.vcd_ring = ctx.vcd().wire(t + ".ring_bytes", 32);
     q.vcd_limit = ctx.vcd().wire(t + ".bql_limit", 32);
+    q.trace = ctx.trace().track(stat_name + ".driver", fmt::format("txq{}", r));
+    trace_rx_rings_.push_back(ctx.trace().track(stat_name + ".nic", fmt::format("rx ring {}", r)));
     const TxQueue* qp = &q;
     ctx.stats().formula(t + ".ring_bytes_peak", "B", "most bytes posted to the TX ring and not yet completed at once",
                         [qp] { return static_cast<double>(qp->ring_bytes_peak); });
@@ -104,17 +106,23 @@ void Driver::on_interrupt(int v) {
   w.cycles = p_.irq_handler.n;
   w.priority = cpu::Priority::irq;
   w.kind = "nic_irq";
-  w.done = [this, v] { napi_poll(v); };
+  w.layer = "irq";
+  w.done = [this, v] { napi_poll(v, true); };
   cpu_.core(v % cpu_.cores()).raise_interrupt(std::move(w));
 }
 
-void Driver::napi_poll(int v) {
+void Driver::napi_poll(int v, bool from_irq) {
   Poll& poll = polls_[static_cast<size_t>(v)];
   const Time now = hostwire::now();
   poll.scheduled = true;
   // The completions whose write-back has landed in ring memory by now.
   nic::RxRingMemory& rx = rings_.rx(v);
   poll.rx = rx.visible(now, static_cast<uint32_t>(p_.napi_budget));
+  // The interrupt's slice carries the frames it announced (a repoll has no interrupt).
+  if (from_irq && ctx_.trace().recording(now))
+    for (uint32_t i = 0; i < poll.rx; ++i)
+      if (const uint64_t id = rx.peek(i).frame->packet.id; ctx_.trace().recording(id, now))
+        cpu_.core(v % cpu_.cores()).trace_packet(id);
   poll.tx = rings_.tx(v).completed(now);
   const auto& c = cpu_.costs();
   // The consumer's protocol work that runs inside the poll (netif_receive_skb).
@@ -128,10 +136,12 @@ void Driver::napi_poll(int v) {
     w.priority = cpu::Priority::task;
     w.context = kKsoftirqdContext + v % cpu_.cores();
     w.kind = "ksoftirqd_poll";
+    w.layer = "driver";
     deferred_polls_.add();
   } else {
     w.priority = cpu::Priority::softirq;
     w.kind = "napi_poll";
+    w.layer = "driver";
     poll.softirq_work += poll.rx + poll.tx;
   }
   w.done = [this, v] { poll_done(v); };
@@ -172,7 +182,15 @@ void Driver::poll_done(int v) {
   for (uint32_t i = 0; i < poll.rx; ++i) {
     nic::RxRingMemory& ring = rings_.rx(v);
     // The slot goes back to the NIC now, or (zero copy) when the consumer releases it.
-    Frame* f = (consumer.receive && consumer.zero_copy ? ring.take_held() : ring.take()).frame;
+    const nic::RxDescriptor d = consumer.receive && consumer.zero_copy ? ring.take_held() : ring.take();
+    Frame* f = d.frame;
+    const Time now = hostwire::now();
+    if (ctx_.trace().recording(f->packet.id, d.visible_at)) {
+      // The frame waited in the ring from its completion's write-back until this poll took it.
+      ctx_.trace().slice(trace_rx_rings_[static_cast<size_t>(v)], "in ring", "nic", d.visible_at, now - d.visible_at,
+                         f->packet.id, TraceEventWriter::Flow::join);
+      cpu_.core(core).trace_packet(f->packet.id);
+    }
     if (consumer.receive) {
       consumer.receive(f, core, v);
     } else {
@@ -229,6 +247,10 @@ bool Driver::post(int ring, const Pending& p) {
   if (!queue_runs(q, ring) || !rings_.tx(ring).post(nic::TxDescriptor{p.frame, p.mss})) return false;
   if (tx_tap) tap_posted(*p.frame, p.mss);
   q.posted.push_back(Posted{p.conn, p.bytes});
+  const Time now = hostwire::now();
+  if (ctx_.trace().recording(p.frame->packet.id, now))
+    ctx_.trace().slice(q.trace, "tx queue", "driver", p.at, now - p.at, p.frame->packet.id,
+                       TraceEventWriter::Flow::join);
   q.dql.queued(p.bytes);
   ++q.unannounced;
   return true;
@@ -245,7 +267,7 @@ void Driver::tap_posted(const Frame& f, uint16_t mss) {
 void Driver::xmit(Frame* f, int core, uint16_t mss, Conn* conn) {
   const int ring = ring_of(core);
   TxQueue& q = queues_[static_cast<size_t>(ring)];
-  Pending p{f, mss, conn, f->packet.frame_bytes()};
+  Pending p{f, mss, conn, f->packet.frame_bytes(), hostwire::now()};
   if (conn) conn->bytes_below += p.bytes;
   if (q.backlog.empty() && post(ring, p)) {
     trace_queue(ring);

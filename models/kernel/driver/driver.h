@@ -142,8 +142,10 @@ class Driver : public sc_core::sc_module {
     uint16_t mss = 0;
     Conn* conn = nullptr;
     int64_t bytes = 0;
+    Time at{};  // handed to the driver (ndo_start_xmit): the start of its "tx queue" slice
   };
   struct TxQueue {
+    int trace = -1;  // timeline track
     std::deque<Pending> backlog;  // the qdisc while the queue is stopped
     std::deque<Posted> posted;    // in ring order, until cleaned
     uint32_t unannounced = 0;     // posted since the last doorbell
@@ -164,7 +166,7 @@ class Driver : public sc_core::sc_module {
   void clean(int ring, uint32_t n);
   void irqs_due();
   void on_interrupt(int vector);
-  void napi_poll(int vector);
+  void napi_poll(int vector, bool from_irq = false);  // from_irq: its interrupt's slice carries the frames
   void poll_done(int vector);
   void doorbell(int ring, uint32_t posted);
   void unmask(int vector);
@@ -180,6 +182,7 @@ class Driver : public sc_core::sc_module {
   nic::DescriptorRings& rings_;
   uint64_t nic_bar_;
   std::string name_;
+  std::vector<int> trace_rx_rings_;  // timeline track per RX ring
   Logger log_;
   std::vector<NetdevConsumer> consumers_;
   int rings_per_netdev_ = 1;

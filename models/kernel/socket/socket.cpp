@@ -55,6 +55,7 @@ uint64_t TcpSocket::kbuf_bytes() const { return kbuf_ && kbuf_->active() ? reada
 
 void TcpSocket::submit(Cycles cycles, const char* kind, std::function<void()> done) {
   busy_ = true;
+  call_at_ = hostwire::now();
   if (calls_) calls_->add();
   // A call that resumes a blocked thread pays for waking it and switching it in.
   const bool woken = woken_;
@@ -98,6 +99,15 @@ bool TcpSocket::try_send() {
       PayloadSlice s = send_slice_;
       s.length = static_cast<uint32_t>(n);
       taken = conn_.tcp->send_shared(s, now);
+    }
+    auto& trace = stack_.context().trace();
+    if (trace.is_open() && taken) {
+      const uint64_t id = trace.stream_id();
+      trace.admit(id, conn_.trace_key());
+      if (trace.recording(id, call_at_)) {
+        trace_writes_.push_back({written_, written_ + taken, id, now});
+        stack_.trace_work(thread_.core, id);
+      }
     }
     written_ += taken;
     stack_.bytes_written(taken);
@@ -215,6 +225,7 @@ bool TcpSocket::try_recv_message() {
 void TcpSocket::took(uint64_t before, size_t got, Time now) {
   read_ += got;
   stack_.bytes_read(got);
+  if (!trace_reads_.empty()) trace_read();
   while (!rx_marks_.empty() && rx_marks_.front().first <= before) rx_marks_.pop_front();
   if (kbuf_) {
     kbuf_->consumed(got, read_, readable(), now);
@@ -309,12 +320,36 @@ void TcpSocket::on_data(const Input&) {
 }
 
 void TcpSocket::note_rx(const Input& in) {
-  if (!rx_timestamps_ || !in.frame) return;  // no frame: an ACK the offload engine handed back
+  if (!in.frame) return;  // no frame: an ACK the offload engine handed back
   const uint64_t end = read_ + readable();
+  if (in.segment.payload.length && stack_.context().trace().recording(in.frame->packet.id, hostwire::now()))
+    trace_reads_.push_back({end - in.segment.payload.length, end, in.frame->packet.id, hostwire::now()});
+  if (!rx_timestamps_) return;
   if (rx_marks_.empty() ? end > read_ : end > rx_marks_.back().first) rx_marks_.emplace_back(end, in.frame->packet.received);
 }
 
 void TcpSocket::enable_rx_timestamps() { rx_timestamps_ = true; }
+
+// A segment's bytes waited in the receive queue from delivery until the reader's call; that
+// call (its slice on the reader's core) ends the segment's arrow once it took the last byte.
+void TcpSocket::trace_read() {
+  auto& trace = stack_.context().trace();
+  while (!trace_reads_.empty() && trace_reads_.front().end <= read_) {
+    const TraceMark m = trace_reads_.front();
+    trace_reads_.pop_front();
+    const Time until = std::max(m.at, call_at_);
+    if (!trace.recording(m.id, m.at)) continue;
+    trace.slice(stack_.trace_socket(), "receive queue", "socket", m.at, until - m.at, m.id,
+                TraceEventWriter::Flow::join);
+    stack_.trace_work(thread_.core, m.id);
+  }
+}
+
+std::optional<std::pair<uint64_t, Time>> TcpSocket::trace_sender(uint64_t offset) {
+  while (!trace_writes_.empty() && trace_writes_.front().end <= offset) trace_writes_.pop_front();
+  if (trace_writes_.empty() || offset < trace_writes_.front().begin) return std::nullopt;
+  return std::pair{trace_writes_.front().id, trace_writes_.front().at};
+}
 
 Time TcpSocket::rx_timestamp(uint64_t offset) const {
   for (const auto& [end, at] : rx_marks_)

@@ -117,6 +117,9 @@ class TcpSocket {
   // the packet that made stream byte `offset` (counted from the first byte read, 0-based)
   // readable; valid for bytes not yet read and those the last call returned.
   void enable_rx_timestamps();
+  // The send() whose bytes include stream offset `offset` (its stream id and when it queued
+  // them), for the timeline's arrow from a send to the segments carrying it; nullopt: untraced.
+  std::optional<std::pair<uint64_t, Time>> trace_sender(uint64_t offset);
   Time rx_timestamp(uint64_t offset) const;
   void close();  // FIN after the queued bytes
   void abort();  // RST
@@ -174,6 +177,16 @@ class TcpSocket {
   int64_t held_ = 0;  // bytes this socket's kbuf holds, as last told to the stack
   bool rx_timestamps_ = false;
   std::deque<std::pair<uint64_t, Time>> rx_marks_;  // (end of the in-order bytes, RX time of the packet)
+  // Timeline only (filled while the trace records): which send() queued which bytes, and
+  // which segment's bytes wait for the reader.
+  struct TraceMark {
+    uint64_t begin, end;  // stream offsets of the first byte and after the last
+    uint64_t id;   // the send's stream id, or the segment's packet id
+    Time at;       // queued in the send buffer / the receive queue
+  };
+  std::deque<TraceMark> trace_writes_, trace_reads_;
+  Time call_at_{};  // the running call was made
+  void trace_read();
 };
 
 }  // namespace hostwire::kernel

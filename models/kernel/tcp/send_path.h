@@ -247,6 +247,7 @@ class SendPath {
   void clear_persist() { st_.persist_at.reset(); }
 
   // Our timestamp clock: 1 us ticks (Linux's tcp_usec_ts), offset by the ISS.
+  uint32_t iss() const { return st_.iss; }  // sequence number of the SYN: byte k of the stream is iss + 1 + k
   uint32_t ts_now(Time now) const { return static_cast<uint32_t>(now.ps / 1'000'000) + st_.iss; }
   RttEstimator& rtt() { return st_.rtt; }
   SendCounters& counters() { return st_.counters; }

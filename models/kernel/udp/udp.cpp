@@ -29,7 +29,8 @@ UdpLayer::UdpLayer(SimContext& ctx, const UdpParams& p, const KernelParams& k, c
                                         "datagrams dropped: the receiving socket's buffer was full")),
       no_port_(ctx.stats().counter(n + ".udp.stray", "datagrams", "datagrams to a port no socket is bound to")),
       received_(ctx.stats().counter(n + ".udp.received", "datagrams", "datagrams the receiver threads read")),
-      wakeups_(ctx.stats().counter(n + ".udp.wakeups", "wake-ups", "receiver threads woken from a blocked recvmmsg")) {}
+      wakeups_(ctx.stats().counter(n + ".udp.wakeups", "wake-ups", "receiver threads woken from a blocked recvmmsg")),
+      trace_socket_(ctx.trace().track(n + ".socket", "udp receive queue")) {}
 
 int64_t UdpLayer::poll_cycles() const { return input_cycles_.n; }
 
@@ -62,6 +63,7 @@ void UdpLayer::receive(Frame* f, net::Ipv4Address, size_t udp_offset, int core) 
     return;
   }
   s.queue_.push_back(f);
+  if (ctx_.trace().is_open()) s.queued_at_.push_back(hostwire::now());
   s.bytes_ += bytes;
   s.wake();
 }
@@ -96,11 +98,23 @@ void UdpReceiveSocket::start(bool woken) {
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "udp_recv";
+  w.layer = "app";
+  call_at_ = hostwire::now();
   w.done = [this, n] {
     taken_.clear();
+    auto& trace = udp_.ctx_.trace();
     for (uint32_t i = 0; i < n; ++i) {
       Frame* f = queue_.front();
       queue_.pop_front();
+      if (trace.is_open()) {
+        const Time at = queued_at_.front();
+        queued_at_.pop_front();
+        if (trace.recording(f->packet.id, at)) {
+          trace.slice(udp_.trace_socket_, "receive queue", "socket", at, std::max(at, call_at_) - at, f->packet.id,
+                      TraceEventWriter::Flow::join);
+          udp_.cpu_.core(thread_.core).trace_packet(f->packet.id);
+        }
+      }
       bytes_ -= f->packet.frame_bytes();
       taken_.push_back(f);
     }
@@ -151,6 +165,7 @@ void UdpSendSocket::sendmmsg(uint32_t n, std::function<void(uint32_t, bool)> don
   w.priority = cpu::Priority::task;
   w.context = thread_.context;
   w.kind = "udp_send";
+  w.layer = "app";
   w.done = [this, n, done = std::move(done)] {
     const Time now = hostwire::now();
     uint32_t sent = 0;
@@ -173,6 +188,11 @@ void UdpSendSocket::sendmmsg(uint32_t n, std::function<void(uint32_t, bool)> don
       p.id = udp_.ctx_.next_packet_id();
       p.flow = tags_[k];
       p.created = now;
+      if (auto& trace = udp_.ctx_.trace(); trace.is_open()) {
+        // A UDP flow is its 5-tuple; here the source port tells the flows apart.
+        trace.admit(p.id, net::load_be16(p.header + net::kEthernetHeaderBytes + net::kIpv4MinHeaderBytes));
+        if (trace.recording(p.id, now)) udp_.cpu_.core(thread_.core).trace_packet(p.id);
+      }
       udp_.driver_.xmit(f, thread_.core, 0, nullptr);
       ++sent;
     }

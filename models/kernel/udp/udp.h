@@ -59,6 +59,8 @@ class UdpReceiveSocket {
   Thread thread_;
   Counter* calls_ = nullptr;
   std::deque<Frame*> queue_;
+  std::deque<Time> queued_at_;  // timeline only (while the trace is open): when each datagram was queued
+  Time call_at_{};
   int64_t bytes_ = 0;
   bool busy_ = false;
   uint32_t max_ = 0;
@@ -134,6 +136,7 @@ class UdpLayer {
   Counter& no_port_;
   Counter& received_;
   Counter& wakeups_;
+  int trace_socket_;  // timeline: datagrams waiting for the reader
 };
 
 }  // namespace hostwire::kernel

@@ -26,6 +26,7 @@ SwitchPort::SwitchPort(sc_core::sc_module_name name, SimContext& ctx, Bytes egre
                                           "most frame bytes waiting in the egress queue at once")) {
   rx.register_nb_transport_fw(this, &SwitchPort::rx_frame);
   vcd_queue_bytes_ = ctx.vcd().wire(stat_name + ".egress_queue_bytes", 32);
+  trace_queue_ = ctx.trace().track(stat_name, "egress queue");
   SC_HAS_PROCESS(SwitchPort);
   SC_METHOD(line_free);
   sensitive << line_free_event_;
@@ -51,7 +52,7 @@ bool SwitchPort::enqueue(tlm::tlm_generic_payload* gp, Time last_in) {
     return false;
   }
   const Time frame_time = egress_rate.bps > 0 ? egress_rate.time_for_bytes(kPreambleSfdBytes + frame_with_fcs(bytes)) : Time{};
-  queue_.push_back({gp, last_in - frame_time});
+  queue_.push_back({gp, last_in - frame_time, hostwire::now()});
   queued_bytes_ += bytes;
   peak_queue_bytes_.set(std::max(peak_queue_bytes_.value(), static_cast<double>(queued_bytes_)));
   record_queue();
@@ -67,8 +68,12 @@ void SwitchPort::transmit_head() {
     return;
   }
   tlm::tlm_generic_payload* gp = queue_.front().gp;
+  const Time queued_at = queue_.front().at;
   queue_.pop_front();
   const Packet& p = packet_of(*gp);
+  if (ctx_.trace().recording(p.id, queued_at))
+    ctx_.trace().slice(trace_queue_, "egress queue", "switch", queued_at, t - queued_at, p.id,
+                       TraceEventWriter::Flow::join);
   queued_bytes_ -= p.frame_bytes();
   assert(queued_bytes_ >= 0 && (queued_bytes_ == 0) == queue_.empty());
   record_queue();

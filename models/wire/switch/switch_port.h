@@ -67,12 +67,14 @@ class SwitchPort : public sc_core::sc_module {
   struct Queued {
     tlm::tlm_generic_payload* gp;
     Time not_before;  // earliest first bit out
+    Time at;          // queued: the start of its "egress queue" slice
   };
   std::deque<Queued> queue_;
   int64_t queued_bytes_ = 0;
   bool line_busy_ = false;  // the leaving link has not yet said it may take the next frame
   sc_core::sc_event line_free_event_;
   int vcd_queue_bytes_;
+  int trace_queue_;  // timeline track
 
   Counter& frames_in_;
   Counter& bytes_in_;
