@@ -52,7 +52,7 @@ bool Mac::send(Frame* frame) {
     frame->gp.release();
     return false;
   }
-  queue_.push_back({frame, hostwire::now()});
+  queue_.push_back({frame, ctx_.trace().is_open() ? hostwire::now() : Time{}});  // the clock for the timeline only
   queued_bytes_ += bytes;
   ctx_.vcd().change(vcd_tx_queue_, hostwire::now(), static_cast<uint64_t>(queued_bytes_));
   if (!tx_busy_) start_next();
@@ -69,7 +69,7 @@ void Mac::start_next() {
   tx_frames_.add();
   tx_bytes_.add(f->packet.frame_bytes());
   if (on_tx_start) on_tx_start(f->packet);
-  if (ctx_.trace().recording(f->packet.id, hostwire::now()))
+  if (ctx_.trace().recording(f->packet.id, queued_at))
     ctx_.trace().slice(trace_tx_, "queued", "mac", queued_at, hostwire::now() - queued_at, f->packet.id,
                        TraceEventWriter::Flow::join);
   tlm::tlm_phase phase = tlm::BEGIN_REQ;

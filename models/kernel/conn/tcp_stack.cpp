@@ -256,7 +256,7 @@ void TcpStack::run_work(Conn& c) {
     Input in = std::move(c.queue.front());
     c.queue.pop_front();
     if (in.arrival_core != c.core) handovers_.add();
-    if (in.frame && ctx_.trace().recording(in.frame->packet.id, hostwire::now()))
+    if (in.frame && ctx_.trace().is_open() && ctx_.trace().recording(in.frame->packet.id, hostwire::now()))
       port_.cpu->core(c.core).trace_packet(in.frame->packet.id);
     run_list(c, in);
     in.frame->gp.release();

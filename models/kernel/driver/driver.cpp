@@ -184,11 +184,10 @@ void Driver::poll_done(int v) {
     // The slot goes back to the NIC now, or (zero copy) when the consumer releases it.
     const nic::RxDescriptor d = consumer.receive && consumer.zero_copy ? ring.take_held() : ring.take();
     Frame* f = d.frame;
-    const Time now = hostwire::now();
     if (ctx_.trace().recording(f->packet.id, d.visible_at)) {
       // The frame waited in the ring from its completion's write-back until this poll took it.
-      ctx_.trace().slice(trace_rx_rings_[static_cast<size_t>(v)], "in ring", "nic", d.visible_at, now - d.visible_at,
-                         f->packet.id, TraceEventWriter::Flow::join);
+      ctx_.trace().slice(trace_rx_rings_[static_cast<size_t>(v)], "in ring", "nic", d.visible_at,
+                         hostwire::now() - d.visible_at, f->packet.id, TraceEventWriter::Flow::join);
       cpu_.core(core).trace_packet(f->packet.id);
     }
     if (consumer.receive) {
@@ -247,9 +246,8 @@ bool Driver::post(int ring, const Pending& p) {
   if (!queue_runs(q, ring) || !rings_.tx(ring).post(nic::TxDescriptor{p.frame, p.mss})) return false;
   if (tx_tap) tap_posted(*p.frame, p.mss);
   q.posted.push_back(Posted{p.conn, p.bytes});
-  const Time now = hostwire::now();
-  if (ctx_.trace().recording(p.frame->packet.id, now))
-    ctx_.trace().slice(q.trace, "tx queue", "driver", p.at, now - p.at, p.frame->packet.id,
+  if (ctx_.trace().recording(p.frame->packet.id, p.at))
+    ctx_.trace().slice(q.trace, "tx queue", "driver", p.at, hostwire::now() - p.at, p.frame->packet.id,
                        TraceEventWriter::Flow::join);
   q.dql.queued(p.bytes);
   ++q.unannounced;
@@ -267,7 +265,8 @@ void Driver::tap_posted(const Frame& f, uint16_t mss) {
 void Driver::xmit(Frame* f, int core, uint16_t mss, Conn* conn) {
   const int ring = ring_of(core);
   TxQueue& q = queues_[static_cast<size_t>(ring)];
-  Pending p{f, mss, conn, f->packet.frame_bytes(), hostwire::now()};
+  // The clock is read for the timeline only: tracing off costs nothing here.
+  Pending p{f, mss, conn, f->packet.frame_bytes(), ctx_.trace().is_open() ? hostwire::now() : Time{}};
   if (conn) conn->bytes_below += p.bytes;
   if (q.backlog.empty() && post(ring, p)) {
     trace_queue(ring);

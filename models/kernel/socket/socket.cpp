@@ -55,7 +55,7 @@ uint64_t TcpSocket::kbuf_bytes() const { return kbuf_ && kbuf_->active() ? reada
 
 void TcpSocket::submit(Cycles cycles, const char* kind, std::function<void()> done) {
   busy_ = true;
-  call_at_ = hostwire::now();
+  if (stack_.context().trace().is_open()) call_at_ = hostwire::now();
   if (calls_) calls_->add();
   // A call that resumes a blocked thread pays for waking it and switching it in.
   const bool woken = woken_;
@@ -322,8 +322,11 @@ void TcpSocket::on_data(const Input&) {
 void TcpSocket::note_rx(const Input& in) {
   if (!in.frame) return;  // no frame: an ACK the offload engine handed back
   const uint64_t end = read_ + readable();
-  if (in.segment.payload.length && stack_.context().trace().recording(in.frame->packet.id, hostwire::now()))
-    trace_reads_.push_back({end - in.segment.payload.length, end, in.frame->packet.id, hostwire::now()});
+  if (in.segment.payload.length && stack_.context().trace().is_open()) {
+    const Time now = hostwire::now();
+    if (stack_.context().trace().recording(in.frame->packet.id, now))
+      trace_reads_.push_back({end - in.segment.payload.length, end, in.frame->packet.id, now});
+  }
   if (!rx_timestamps_) return;
   if (rx_marks_.empty() ? end > read_ : end > rx_marks_.back().first) rx_marks_.emplace_back(end, in.frame->packet.received);
 }

@@ -99,7 +99,7 @@ void UdpReceiveSocket::start(bool woken) {
   w.context = thread_.context;
   w.kind = "udp_recv";
   w.layer = "app";
-  call_at_ = hostwire::now();
+  if (udp_.ctx_.trace().is_open()) call_at_ = hostwire::now();
   w.done = [this, n] {
     taken_.clear();
     auto& trace = udp_.ctx_.trace();

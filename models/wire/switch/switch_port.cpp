@@ -52,7 +52,7 @@ bool SwitchPort::enqueue(tlm::tlm_generic_payload* gp, Time last_in) {
     return false;
   }
   const Time frame_time = egress_rate.bps > 0 ? egress_rate.time_for_bytes(kPreambleSfdBytes + frame_with_fcs(bytes)) : Time{};
-  queue_.push_back({gp, last_in - frame_time, hostwire::now()});
+  queue_.push_back({gp, last_in - frame_time, ctx_.trace().is_open() ? hostwire::now() : Time{}});
   queued_bytes_ += bytes;
   peak_queue_bytes_.set(std::max(peak_queue_bytes_.value(), static_cast<double>(queued_bytes_)));
   record_queue();
