@@ -62,7 +62,7 @@ struct GlobalParams {
       Limits::at_least(1));
     v.choice(trace_sample_by, "outputs.trace_sample_by",
              "timeline: what trace_sample counts: packet (every Nth packet id) or flow (every packet and send of every "
-             "Nth TCP conn or UDP flow, by conn id / flow tag)",
+             "Nth TCP conn (by port sum) or UDP flow (by source port))",
              {"packet", "flow"});
     v(trace_max_events, "outputs.trace_max_events", "timeline: stop recording after this many events",
       Limits::at_least(1));
