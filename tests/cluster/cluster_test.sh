@@ -3,7 +3,7 @@
 # started here under a temporary folder and stopped at the end, whatever happens.
 #   tests/cluster/cluster_test.sh HOSTWIRE_BIN SOURCE_DIR
 # Checks: a 4-point sweep run as a Slurm array gives the same sweep.csv as a local sweep, and
-# the same report.json per point apart from "wall"; --collect exits non-zero while points are
+# the same report.json per point apart from "wall" and "provenance"; --collect exits non-zero while points are
 # missing and names their Slurm state and log; a second --slurm --submit resubmits only the
 # missing points (--array=1,3%2); a point that fails is listed as failed with Slurm's state.
 # Exit 77 (skipped) when Slurm is not installed, unless CI=true, where that is a failure.
@@ -70,13 +70,14 @@ wait_job() {
   fail "job $job still queued after $limit s"
 }
 
-# Same report apart from the wall-clock block.
+# Same report apart from the wall-clock and provenance blocks (command line, host, date).
 same_report() {
   python3 - "$1" "$2" <<'EOF'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for r in (a, b):
     r.pop("wall", None)
+    r.pop("provenance", None)
 if a != b:
     for k in sorted(set(a) | set(b)):
         if a.get(k) != b.get(k):
